@@ -1,0 +1,77 @@
+"""Permissions per catalogue item and action, and the data scope of each kind of user."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from .choices import Action, Role
+from .errors import NotFoundError, PermissionDeniedError
+from .models import Case, RoleGrant
+
+STAFF_ROLES = (Role.CLERK, Role.REVIEWER, Role.AGENCY_ADMIN, Role.AUDITOR, Role.FINANCE)
+
+# Shipped defaults; agencies edit RoleGrant rows in the admin.
+DEFAULT_GRANTS: list[tuple[str, str, str]] = [
+    (Role.CLERK, "", Action.HANDLE), (Role.CLERK, "", Action.VIEW),
+    (Role.REVIEWER, "", Action.REVIEW), (Role.REVIEWER, "", Action.VIEW),
+    (Role.AGENCY_ADMIN, "", Action.HANDLE), (Role.AGENCY_ADMIN, "", Action.REVIEW),
+    (Role.AGENCY_ADMIN, "", Action.VIEW),
+    (Role.AUDITOR, "", Action.VIEW), (Role.FINANCE, "", Action.VIEW),
+    (Role.EMPLOYER, "010102", Action.HANDLE), (Role.EMPLOYER, "01010102", Action.HANDLE),
+    (Role.EMPLOYER, "", Action.VIEW),
+    (Role.INSURED, "01010201", Action.HANDLE), (Role.INSURED, "01010202", Action.HANDLE),
+    (Role.INSURED, "", Action.VIEW),
+]
+
+
+def has_grant(actor, item_code: str, action: str) -> bool:
+    """Does the actor's role hold `action` on catalogue item `item_code`?"""
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return False
+    prefixes = [item_code[:n] for n in range(0, len(item_code) + 1, 2)]
+    return RoleGrant.objects.filter(role=actor.role, action=action, item_prefix__in=prefixes).exists()
+
+
+def require_grant(actor, item_code: str, action: str) -> None:
+    """Raise PermissionDeniedError when the actor may not do `action` on the item."""
+    if not has_grant(actor, item_code, action):
+        label = dict(Action.choices).get(action, action)
+        raise PermissionDeniedError(f"您没有办理该业务（{item_code}）的{label}权限")
+
+
+def is_staff(actor) -> bool:
+    return getattr(actor, "role", None) in STAFF_ROLES and actor.agency_id is not None
+
+
+def scope_filter(actor, qs: QuerySet, *, agency: str = "agency", employer: str | None = None,
+                 person: str | None = None) -> QuerySet:
+    """Restrict a queryset to what the actor may see: agency subtree, own unit, or self."""
+    if actor is None or not actor.is_authenticated:
+        return qs.none()
+    if is_staff(actor):
+        return qs.filter(**{f"{agency}__path__startswith": actor.agency.path})
+    if actor.role == Role.EMPLOYER and actor.employer_id and employer is not None:
+        return qs.filter(**{employer: actor.employer_id})
+    if actor.role == Role.INSURED and actor.person_id and person is not None:
+        return qs.filter(**{person: actor.person_id})
+    return qs.none()
+
+
+def cases_for(actor) -> QuerySet:
+    """Cases the actor may see."""
+    qs = Case.objects.select_related("item", "agency", "handler", "reviewer", "submitted_by")
+    if is_staff(actor):
+        return qs.filter(agency__path__startswith=actor.agency.path)
+    if actor.role == Role.EMPLOYER and actor.employer_id:
+        return qs.filter(employer_id=actor.employer_id)
+    if actor.role == Role.INSURED and actor.person_id:
+        return qs.filter(Q(person_id=actor.person_id) | Q(submitted_by=actor))
+    return qs.none()
+
+
+def case_get_for(*, actor, case_id) -> Case:
+    """A case within the actor's scope, or NotFoundError (404) — never reveal that it exists elsewhere."""
+    try:
+        return cases_for(actor).get(pk=int(case_id))
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise NotFoundError("业务经办单不存在") from None

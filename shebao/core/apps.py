@@ -1,0 +1,26 @@
+"""Core app config: loads reference data after migrations."""
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _after_migrate(sender, using="default", **kwargs):
+    from django.db import connections
+
+    if "core_region" not in connections[using].introspection.table_names():
+        return
+    from .reference import load_reference_data
+
+    load_reference_data()
+
+
+class CoreConfig(AppConfig):
+    """Platform spine: agencies, users, catalogue, cases, audit, parameters."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "shebao.core"
+    label = "core"
+    verbose_name = "平台基础"
+
+    def ready(self) -> None:
+        post_migrate.connect(_after_migrate, sender=self, dispatch_uid="shebao.core.reference")

@@ -1,0 +1,242 @@
+"""Case services (业务经办): open, accept, approve (maker-checker), reject, withdraw, attach materials.
+
+Each business item registers an *applier*: the function that changes the records when its case is
+approved. Until then the request lives only in the case payload.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from .access import is_staff, require_grant
+from .audit import audit_write
+from .choices import Action, CaseStatus, Channel
+from .errors import ApplicationError, ConflictError
+from .models import Agency, Attachment, Case, CatalogItem, Sequence
+from .parameters import param_lookup
+from .workdays import CalendarMissing, add_working_days
+
+Applier = Callable[..., dict]
+APPLIERS: dict[str, Applier] = {}
+
+
+def register_applier(code: str) -> Callable[[Applier], Applier]:
+    """Register the function that applies an approved case of item `code` to the records."""
+
+    def decorate(func: Applier) -> Applier:
+        APPLIERS[code] = func
+        return func
+
+    return decorate
+
+
+def next_number(name: str, *, width: int = 6) -> int:
+    """Next value of a named counter (row-locked, so concurrent writers never share a number)."""
+    Sequence.objects.get_or_create(name=name)
+    seq = Sequence.objects.select_for_update().get(name=name)
+    seq.value += 1
+    seq.save(update_fields=["value"])
+    return seq.value
+
+
+def next_numbers(name: str, count: int) -> range:
+    """Reserve `count` consecutive values of a named counter."""
+    Sequence.objects.get_or_create(name=name)
+    seq = Sequence.objects.select_for_update().get(name=name)
+    first = seq.value + 1
+    seq.value += count
+    seq.save(update_fields=["value"])
+    return range(first, first + count)
+
+
+def _due(item_code: str, agency: Agency, start: dt.date) -> tuple[dt.date | None, str]:
+    try:
+        limit = param_lookup(f"case.time_limit.{item_code}", region=agency.region_id, on=start)
+    except ApplicationError:
+        limit = param_lookup("case.time_limit.default", region=agency.region_id, on=start)
+    days = limit.as_int()
+    if limit.unit == "日":
+        return start + dt.timedelta(days=days), f"{days}日（{limit.legal_reference}）"
+    try:
+        return add_working_days(start, days), f"{days}个工作日（{limit.legal_reference}）"
+    except CalendarMissing as exc:
+        return None, str(exc)
+
+
+def case_open(*, actor, item_code: str, agency: Agency, channel: str, summary: str, payload: dict,
+              employer=None, person=None, applicant_name: str = "") -> Case:
+    """Open a case. Staff at the window accept it at once; items without review complete at once."""
+    require_grant(actor, item_code, Action.HANDLE)
+    item = CatalogItem.objects.get(code=item_code)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    number = f"{today:%Y%m%d}{agency.region_id}{next_number('case:' + today.isoformat()):06d}"
+    due_date, due_note = _due(item_code, agency, today)
+    case = Case.objects.create(
+        number=number, item=item, agency=agency, channel=channel, employer=employer, person=person,
+        applicant_name=applicant_name or (employer.name if employer else person.name if person else str(actor)),
+        summary=summary[:200], payload=payload, submitted_by=actor, submitted_at=now,
+        due_date=due_date, due_note=due_note,
+    )
+    audit_write(actor=actor, action="case.submit", item_code=item_code, object_type="case",
+                object_id=case.pk, after={"number": number, "channel": channel, "summary": summary}, case=case)
+    if is_staff(actor) and channel in (Channel.WINDOW, Channel.BATCH):
+        _accept(actor, case)
+        if not item.needs_review:
+            _complete(actor, case)
+    return case
+
+
+def _accept(actor, case: Case) -> None:
+    case.status, case.handler, case.accepted_at = CaseStatus.ACCEPTED, actor, timezone.now()
+    case.version += 1
+    case.save(update_fields=["status", "handler", "accepted_at", "version"])
+    audit_write(actor=actor, action="case.accept", item_code=case.item_id, object_type="case",
+                object_id=case.pk, case=case)
+
+
+def _complete(actor, case: Case) -> None:
+    applier = APPLIERS.get(case.item_id)
+    if applier is None:
+        raise ApplicationError(f"业务 {case.item_id} 尚未实现办结处理")
+    result = applier(case=case, actor=actor) or {}
+    now = timezone.now()
+    case.status, case.result = CaseStatus.COMPLETED, result
+    case.approved_at = case.approved_at or now
+    case.completed_at = now
+    case.version += 1
+    case.save(update_fields=["status", "result", "reviewer", "approved_at", "completed_at", "version"])
+    audit_write(actor=actor, action="case.complete", item_code=case.item_id, object_type="case",
+                object_id=case.pk, after=result, case=case)
+
+
+def _lock(case: Case, expected: tuple[str, ...], version: int | None) -> Case:
+    locked = Case.objects.select_for_update().select_related("item", "agency").get(pk=case.pk)
+    if version is not None and locked.version != version:
+        raise ConflictError("该业务已被他人处理，请刷新后重试")
+    if locked.status not in expected:
+        raise ConflictError(f"当前状态为「{locked.get_status_display()}」，不能执行此操作", field="status")
+    return locked
+
+
+@transaction.atomic
+def case_accept(*, actor, case: Case, version: int | None = None) -> Case:
+    """受理: a clerk takes an online application and becomes its handler."""
+    require_grant(actor, case.item_id, Action.HANDLE)
+    if not is_staff(actor):
+        raise ApplicationError("只有经办机构工作人员可以受理业务")
+    case = _lock(case, (CaseStatus.SUBMITTED,), version)
+    _accept(actor, case)
+    if not case.item.needs_review:
+        _complete(actor, case)
+    return case
+
+
+@transaction.atomic
+def case_approve(*, actor, case: Case, version: int | None = None) -> Case:
+    """复核通过: a reviewer other than the handler approves; the item's applier changes the records."""
+    require_grant(actor, case.item_id, Action.REVIEW)
+    case = _lock(case, (CaseStatus.ACCEPTED,), version)
+    if actor.pk in (case.handler_id, case.submitted_by_id):
+        raise ApplicationError("复核人不能是该业务的经办人或申报人（双人复核）", field="reviewer")
+    case.reviewer, case.approved_at = actor, timezone.now()
+    audit_write(actor=actor, action="case.approve", item_code=case.item_id, object_type="case",
+                object_id=case.pk, case=case)
+    _complete(actor, case)
+    return case
+
+
+@transaction.atomic
+def case_reject(*, actor, case: Case, reason: str, version: int | None = None) -> Case:
+    """退回: the handler (at acceptance) or a reviewer refuses; the case and its reason are kept."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("请填写退回原因", field="reason")
+    locked = _lock(case, (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED), version)
+    if locked.status == CaseStatus.ACCEPTED:
+        require_grant(actor, locked.item_id, Action.REVIEW)
+        if actor.pk in (locked.handler_id, locked.submitted_by_id):
+            raise ApplicationError("复核人不能是该业务的经办人或申报人（双人复核）", field="reviewer")
+        locked.reviewer = actor
+    else:
+        require_grant(actor, locked.item_id, Action.HANDLE)
+        if not is_staff(actor):
+            raise ApplicationError("只有经办机构工作人员可以退回业务")
+        locked.handler = actor
+    locked.status, locked.reason, locked.closed_at = CaseStatus.REJECTED, reason[:500], timezone.now()
+    locked.version += 1
+    locked.save(update_fields=["status", "reason", "closed_at", "reviewer", "handler", "version"])
+    audit_write(actor=actor, action="case.reject", item_code=locked.item_id, object_type="case",
+                object_id=locked.pk, after={"reason": reason}, case=locked)
+    return locked
+
+
+@transaction.atomic
+def case_withdraw(*, actor, case: Case, reason: str = "", version: int | None = None) -> Case:
+    """撤回: the applicant withdraws an application that is not yet decided."""
+    locked = _lock(case, (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED), version)
+    if locked.submitted_by_id != actor.pk:
+        raise ApplicationError("只有申报人可以撤回申请")
+    locked.status, locked.reason, locked.closed_at = CaseStatus.WITHDRAWN, reason[:500], timezone.now()
+    locked.version += 1
+    locked.save(update_fields=["status", "reason", "closed_at", "version"])
+    audit_write(actor=actor, action="case.withdraw", item_code=locked.item_id, object_type="case",
+                object_id=locked.pk, after={"reason": reason}, case=locked)
+    return locked
+
+
+_MAGIC = {
+    ".pdf": (b"%PDF-",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".xlsx": (b"PK\x03\x04",),
+}
+
+
+def validate_upload(uploaded, *, field: str = "file") -> tuple[bytes, str]:
+    """Check a material's type (extension and content) and size; return its bytes and extension."""
+    if uploaded is None:
+        raise ApplicationError("请选择要上传的文件", field=field)
+    name = getattr(uploaded, "name", "") or ""
+    ext = PurePath(name).suffix.lower()
+    allowed = settings.SHEBAO_UPLOAD_TYPES
+    if ext not in allowed:
+        raise ApplicationError(
+            f"文件类型不允许（仅限 {'、'.join(sorted(e.lstrip('.') for e in allowed))}）", field=field
+        )
+    limit = settings.SHEBAO_UPLOAD_MAX_BYTES
+    if uploaded.size > limit:
+        raise ApplicationError(f"文件过大（上限 {limit // (1024 * 1024)} MB）", field=field)
+    data = uploaded.read()
+    if len(data) == 0:
+        raise ApplicationError("文件为空", field=field)
+    if not data.startswith(_MAGIC[ext]):
+        raise ApplicationError("文件内容与扩展名不符", field=field)
+    return data, ext
+
+
+@transaction.atomic
+def attachment_add(*, actor, case: Case, kind: str, uploaded) -> Attachment:
+    """上传申请材料 to an open case (type and size checked, content hashed)."""
+    data, ext = validate_upload(uploaded)
+    if not case.is_open:
+        raise ConflictError("业务已办结或已关闭，不能再上传材料")
+    kind = (kind or "").strip() or "其他材料"
+    digest = hashlib.sha256(data).hexdigest()
+    att = Attachment(case=case, kind=kind[:50], original_name=uploaded.name[:255], ext=ext,
+                     content_type=settings.SHEBAO_UPLOAD_TYPES[ext], size=len(data), sha256=digest,
+                     uploaded_by=actor)
+    att.file.save(f"{digest[:16]}{ext}", ContentFile(data), save=False)
+    att.save()
+    audit_write(actor=actor, action="attachment.add", item_code=case.item_id, object_type="case",
+                object_id=case.pk, after={"kind": kind, "name": uploaded.name, "sha256": digest}, case=case)
+    return att

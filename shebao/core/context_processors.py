@@ -1,0 +1,5 @@
+"""Template context: the catalogue menu by cluster."""
+
+
+def navigation(request):
+    return {}

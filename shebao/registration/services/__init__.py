@@ -1,0 +1,31 @@
+"""Cluster 01 services (the only writers of registration records)."""
+
+from .employers import (
+    DEREGISTRATION_CHECKS,
+    employer_change,
+    employer_deregister,
+    employer_enrol,
+    employer_restructure,
+    employer_transfer_agency,
+)
+from .persons import (
+    TERMINATION_HOOKS,
+    person_change,
+    person_enrol,
+    person_enrol_bulk,
+    person_terminate,
+)
+
+__all__ = [
+    "DEREGISTRATION_CHECKS",
+    "TERMINATION_HOOKS",
+    "employer_change",
+    "employer_deregister",
+    "employer_enrol",
+    "employer_restructure",
+    "employer_transfer_agency",
+    "person_change",
+    "person_enrol",
+    "person_enrol_bulk",
+    "person_terminate",
+]

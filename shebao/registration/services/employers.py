@@ -1,0 +1,419 @@
+"""01010101 单位参保登记, 01010102 单位变更登记 (incl. 分立合并, 成建制转移), 01010103 单位注销登记."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils import timezone
+
+from shebao.core.audit import AuditEntry, audit_write, audit_write_many
+from shebao.core.cases import case_open, next_number, register_applier
+from shebao.core.catalog import business_service
+from shebao.core.errors import ApplicationError, ConflictError
+from shebao.core.identifiers import validate_uscc
+from shebao.core.models import Agency, Case, Region
+
+from .. import validation as v
+from ..choices import EmployerStatus, EnrolmentStatus, Scheme, UnitType
+from ..models import Employer, EmployerInsurance, Enrolment, Person
+from .common import (
+    channel_for,
+    ensure_agency_in_scope,
+    ensure_employer_scope,
+    insurance_types,
+    require_active,
+    snapshot,
+)
+
+EMPLOYER_FIELDS = [
+    "uscc", "name", "unit_type", "legal_rep", "address", "region", "industry_code", "injury_risk_class",
+    "contact_name", "contact_phone", "bank_name", "bank_account",
+]
+
+# Checks that must pass before an employer may be deregistered: callables (employer) -> list of reasons.
+# Cluster 02 (contributions) registers its arrears check here.
+DEREGISTRATION_CHECKS: list[Callable[[Employer], list[str]]] = []
+
+
+def _clean_employer_fields(data: dict, *, partial: bool, errors: v.Errors) -> dict:
+    """Validate employer details; with partial=True only the keys present are checked."""
+    out: dict = {}
+
+    def want(key: str) -> bool:
+        return not partial or key in data
+
+    if want("uscc"):
+        out["uscc"] = errors.capture(validate_uscc, data.get("uscc"), field="uscc")
+    if want("name"):
+        out["name"] = errors.capture(v.required, data.get("name"), "name", "单位名称", max_length=100)
+    if want("unit_type"):
+        unit_type = str(data.get("unit_type") or "").strip()
+        if unit_type not in UnitType.values:
+            errors.add("unit_type", "单位类型无效")
+        out["unit_type"] = unit_type
+    if want("legal_rep"):
+        out["legal_rep"] = errors.capture(v.required, data.get("legal_rep"), "legal_rep", "法定代表人", max_length=50)
+    if want("address"):
+        out["address"] = errors.capture(v.required, data.get("address"), "address", "地址", max_length=200)
+    if want("region"):
+        code = str(data.get("region") or "").strip()
+        if not Region.objects.filter(code=code).exists():
+            errors.add("region", "所在区划代码不存在（应为GB/T 2260六位代码）")
+        out["region"] = code
+    if want("industry_code"):
+        out["industry_code"] = errors.capture(v.industry_code, data.get("industry_code"))
+    if want("injury_risk_class"):
+        out["injury_risk_class"] = errors.capture(v.risk_class, data.get("injury_risk_class"))
+    if want("contact_name"):
+        out["contact_name"] = errors.capture(v.required, data.get("contact_name"), "contact_name", "联系人",
+                                             max_length=50)
+    if want("contact_phone"):
+        out["contact_phone"] = errors.capture(v.phone, data.get("contact_phone"), "contact_phone")
+    if want("bank_name"):
+        out["bank_name"] = errors.capture(v.optional, data.get("bank_name"), "bank_name", "开户银行", max_length=100)
+    if want("bank_account"):
+        out["bank_account"] = errors.capture(v.bank_account, data.get("bank_account"), "bank_account")
+    if "uscc" in out and "region" in out and out["uscc"] and out["region"] and out["uscc"][2:8] != out["region"]:
+        # The USCC carries the registration authority's region; an employer may sit elsewhere, so only warn in data.
+        pass
+    return out
+
+
+def _duplicate_uscc(uscc: str, *, exclude_employer: int | None = None) -> str | None:
+    qs = Employer.objects.filter(uscc=uscc)
+    if exclude_employer:
+        qs = qs.exclude(pk=exclude_employer)
+    if qs.exists():
+        return "该统一社会信用代码已登记参保，不能重复登记"
+    if Case.objects.filter(item_id="01010101", status__in=["submitted", "accepted"], payload__uscc=uscc).exists():
+        return "该统一社会信用代码已有在办的参保登记申请"
+    return None
+
+
+@business_service("01010101")
+@transaction.atomic
+def employer_enrol(*, actor, data: dict, agency: Agency | None = None, channel: str | None = None) -> Case:
+    """01010101 单位参保登记: validate the declaration and open a case; the unit exists once approved."""
+    errors = v.Errors()
+    clean = _clean_employer_fields(data, partial=False, errors=errors)
+    allowed = insurance_types(scheme=Scheme.EMPLOYEE)
+    codes = errors.capture(v.code_list, data.get("insurances"), "insurances", allowed)
+    if codes is not None and not codes:
+        errors.add("insurances", "请至少选择一个参保险种")
+    agency = agency or actor.agency
+    if agency is None:
+        raise ApplicationError("请指定参保经办机构", field="agency")
+    ensure_agency_in_scope(actor, agency)
+    today = timezone.localdate()
+    month = errors.capture(v.parse_month, data.get("start_month"))
+    if month:
+        errors.capture(v.start_month_window, month, today=today, region=agency.region_id)
+    if clean.get("uscc"):
+        dup = _duplicate_uscc(clean["uscc"])
+        if dup:
+            errors.add("uscc", dup)
+    errors.raise_if_any()
+    payload = {**clean, "insurances": codes, "start_month": month.isoformat()}
+    return case_open(
+        actor=actor, item_code="01010101", agency=agency, channel=channel_for(actor, channel),
+        summary=f"单位参保登记：{clean['name']}", payload=payload, applicant_name=clean["name"],
+    )
+
+
+@register_applier("01010101")
+def _apply_employer_enrol(*, case: Case, actor) -> dict:
+    p = case.payload
+    dup = _duplicate_uscc(p["uscc"])
+    if dup and Employer.objects.filter(uscc=p["uscc"]).exists():
+        raise ConflictError(dup, field="uscc")
+    month = dt.date.fromisoformat(p["start_month"])
+    reg_no = f"{case.agency.region_id}{next_number('employer_reg_no:' + case.agency.region_id):08d}"
+    fields = {k: p[k] for k in EMPLOYER_FIELDS if k != "region"}
+    employer = Employer.objects.create(
+        reg_no=reg_no, region_id=p["region"], agency=case.agency, registered_on=timezone.localdate(), **fields
+    )
+    EmployerInsurance.objects.bulk_create(
+        [EmployerInsurance(employer=employer, insurance_type_id=c, start_month=month) for c in p["insurances"]]
+    )
+    case.employer = employer
+    case.save(update_fields=["employer"])
+    audit_write(actor=actor, action="employer.create", item_code="01010101", object_type="employer",
+                object_id=employer.pk, after={**snapshot(employer), "insurances": p["insurances"]}, case=case)
+    return {"employer_id": employer.pk, "reg_no": reg_no}
+
+
+@business_service("01010102")
+@transaction.atomic
+def employer_change(*, actor, employer: Employer, changes: dict | None = None,
+                    add_insurances: list[str] | None = None, remove_insurances: list[str] | None = None,
+                    effective_month=None, channel: str | None = None) -> Case:
+    """01010102 单位变更登记: change of details and insurance types (history kept in the audit log)."""
+    ensure_employer_scope(actor, employer)
+    require_active(employer, "参保单位")
+    changes = {k: val for k, val in (changes or {}).items() if k in EMPLOYER_FIELDS}
+    errors = v.Errors()
+    clean = _clean_employer_fields(changes, partial=True, errors=errors)
+    diff = {k: val for k, val in clean.items() if val is not None and str(getattr(employer, k if k != "region" else
+                                                                                   "region_id")) != str(val)}
+    if "uscc" in diff:
+        dup = _duplicate_uscc(diff["uscc"], exclude_employer=employer.pk)
+        if dup:
+            errors.add("uscc", dup)
+    allowed = insurance_types(scheme=Scheme.EMPLOYEE)
+    add = errors.capture(v.code_list, add_insurances, "add_insurances", allowed) or []
+    remove = errors.capture(v.code_list, remove_insurances, "remove_insurances", allowed) or []
+    current = set(employer.insurances.filter(active=True).values_list("insurance_type_id", flat=True))
+    for code in add:
+        if code in current:
+            errors.add("add_insurances", f"单位已参加险种 {code}")
+    for code in remove:
+        if code not in current:
+            errors.add("remove_insurances", f"单位未参加险种 {code}")
+        elif Enrolment.objects.filter(employer=employer, insurance_type_id=code, status="active").exists():
+            errors.add("remove_insurances", f"险种 {code} 仍有在职参保人员，请先办理减员")
+    month = None
+    if add or remove:
+        month = errors.capture(v.parse_month, effective_month, "effective_month", "变更生效月")
+    if not diff and not add and not remove and not errors.errors:
+        errors.add("non_field_errors", "没有需要变更的内容")
+    errors.raise_if_any()
+    payload = {"kind": "details", "employer": employer.pk, "changes": diff, "add": add, "remove": remove,
+               "month": month.isoformat() if month else None}
+    return case_open(
+        actor=actor, item_code="01010102", agency=employer.agency, channel=channel_for(actor, channel),
+        summary=f"单位变更登记：{employer.name}", payload=payload, employer=employer,
+    )
+
+
+def _apply_details(case: Case, actor, employer: Employer) -> dict:
+    p = case.payload
+    before = snapshot(employer)
+    for key, val in p["changes"].items():
+        if key == "region":
+            employer.region_id = val
+        else:
+            setattr(employer, key, val)
+    if "uscc" in p["changes"] and Employer.objects.filter(uscc=p["changes"]["uscc"]).exclude(pk=employer.pk).exists():
+        raise ConflictError("该统一社会信用代码已登记参保", field="uscc")
+    employer.version += 1
+    employer.save()
+    month = dt.date.fromisoformat(p["month"]) if p.get("month") else None
+    for code in p["add"]:
+        EmployerInsurance.objects.create(employer=employer, insurance_type_id=code, start_month=month)
+    if p["remove"]:
+        EmployerInsurance.objects.filter(employer=employer, insurance_type_id__in=p["remove"], active=True).update(
+            active=False, end_month=month
+        )
+    audit_write(actor=actor, action="employer.change", item_code="01010102", object_type="employer",
+                object_id=employer.pk, before=before,
+                after={**snapshot(employer), "add": p["add"], "remove": p["remove"]}, case=case)
+    return {"employer_id": employer.pk, "changed": sorted(p["changes"]), "add": p["add"], "remove": p["remove"]}
+
+
+def _move_people(*, actor, case: Case, moves: list[tuple[int, Employer]], month: dt.date, reason: str) -> int:
+    """Move employees to other employers: close the old unit's enrolments, open the same types at the new one."""
+    if not moves:
+        return 0
+    person_ids = [pid for pid, _ in moves]
+    target = dict(moves)
+    open_rows = list(Enrolment.objects.select_for_update().filter(person_id__in=person_ids, status="active",
+                                                                  employer__isnull=False))
+    end_month = v.month_add(month, -1)
+    new_rows, entries = [], []
+    for row in open_rows:
+        to = target[row.person_id]
+        row.status, row.end_month, row.end_reason = EnrolmentStatus.ENDED, max(end_month, row.start_month), reason
+        new_rows.append(Enrolment(person_id=row.person_id, insurance_type_id=row.insurance_type_id, employer=to,
+                                  agency=to.agency, start_month=month))
+    Enrolment.objects.bulk_update(open_rows, ["status", "end_month", "end_reason"])
+    Enrolment.objects.bulk_create(new_rows)
+    persons = list(Person.objects.select_for_update().filter(pk__in=person_ids))
+    for person in persons:
+        old = person.employer_id
+        person.employer, person.agency = target[person.pk], target[person.pk].agency
+        person.version += 1
+        entries.append(AuditEntry("person.move", "person", str(person.pk), {"employer": old},
+                                  {"employer": person.employer_id, "reason": reason}))
+    Person.objects.bulk_update(persons, ["employer", "agency", "version"])
+    audit_write_many(actor=actor, entries=entries, item_code="01010102", case=case)
+    return len(persons)
+
+
+@business_service("01010102")
+@transaction.atomic
+def employer_restructure(*, actor, kind: str, sources: list[Employer], targets: list[Employer],
+                         assignments: dict[int, int] | None = None, effective_month=None,
+                         cancel_sources: bool | None = None, channel: str | None = None) -> Case:
+    """01010102 单位分立合并: employees of the source unit(s) move to the successor unit(s) in one case.
+
+    split: one source, its employees assigned to targets (`assignments` person→target; default the first
+    target); merge: several sources, all employees to one target, sources cancelled.
+    """
+    if kind not in ("split", "merge"):
+        raise ApplicationError("类型应为 split（分立）或 merge（合并）", field="kind")
+    errors = v.Errors()
+    if not sources:
+        errors.add("sources", "请选择原单位")
+    if not targets:
+        errors.add("targets", "请选择承继单位")
+    errors.raise_if_any()
+    for e in [*sources, *targets]:
+        ensure_employer_scope(actor, e)
+        require_active(e, f"单位「{e.name}」")
+    if {e.pk for e in sources} & {e.pk for e in targets}:
+        raise ApplicationError("原单位与承继单位不能相同", field="targets")
+    if kind == "split" and len(sources) != 1:
+        raise ApplicationError("分立只能有一个原单位", field="sources")
+    if kind == "merge" and len(targets) != 1:
+        raise ApplicationError("合并只能有一个承继单位", field="targets")
+    month = v.parse_month(effective_month, "effective_month", "生效月")
+    employees = dict(
+        Enrolment.objects.filter(employer__in=sources, status="active").values_list("person_id", "employer_id")
+    )
+    target_ids = {e.pk for e in targets}
+    assignments = {int(k): int(val) for k, val in (assignments or {}).items()}
+    for pid, tid in assignments.items():
+        if pid not in employees:
+            errors.add("assignments", f"人员 {pid} 不是原单位的在职参保人员")
+        if tid not in target_ids:
+            errors.add("assignments", f"承继单位 {tid} 不在所选承继单位中")
+    errors.raise_if_any()
+    default_target = targets[0].pk
+    moves = {pid: assignments.get(pid, default_target) for pid in employees}
+    cancel = cancel_sources if cancel_sources is not None else (kind == "merge")
+    payload = {"kind": kind, "sources": [e.pk for e in sources], "targets": sorted(target_ids),
+               "moves": {str(k): val for k, val in moves.items()}, "month": month.isoformat(), "cancel": cancel}
+    label = "分立" if kind == "split" else "合并"
+    return case_open(
+        actor=actor, item_code="01010102", agency=sources[0].agency, channel=channel_for(actor, channel),
+        summary=f"单位{label}：{'、'.join(e.name for e in sources)} → {'、'.join(e.name for e in targets)}"[:200],
+        payload=payload, employer=sources[0],
+    )
+
+
+def _apply_restructure(case: Case, actor) -> dict:
+    p = case.payload
+    month = dt.date.fromisoformat(p["month"])
+    targets = {e.pk: e for e in Employer.objects.select_related("agency").filter(pk__in=p["targets"])}
+    if any(t.status != EmployerStatus.ACTIVE for t in targets.values()):
+        raise ConflictError("承继单位已注销", field="targets")
+    moves = [(int(pid), targets[tid]) for pid, tid in p["moves"].items()]
+    moved = _move_people(actor=actor, case=case, moves=moves, month=month,
+                         reason="单位分立" if p["kind"] == "split" else "单位合并")
+    if p["cancel"]:
+        for source in Employer.objects.filter(pk__in=p["sources"]):
+            _cancel_employer(actor, case, source, day=month, reason="合并" if p["kind"] == "merge" else "分立",
+                             successor=next(iter(targets.values())))
+    return {"moved": moved, "targets": p["targets"], "sources_cancelled": p["cancel"]}
+
+
+@business_service("01010102")
+@transaction.atomic
+def employer_transfer_agency(*, actor, employer: Employer, to_agency: Agency, effective_month=None,
+                             channel: str | None = None) -> Case:
+    """01010102 成建制转入转出: the unit and all its employees move to another agency of this system."""
+    ensure_employer_scope(actor, employer)
+    require_active(employer, "参保单位")
+    if to_agency.pk == employer.agency_id:
+        raise ApplicationError("转入机构不能与当前机构相同", field="to_agency")
+    month = v.parse_month(effective_month, "effective_month", "生效月")
+    payload = {"kind": "agency_transfer", "employer": employer.pk, "from_agency": employer.agency_id,
+               "to_agency": to_agency.pk, "month": month.isoformat()}
+    return case_open(
+        actor=actor, item_code="01010102", agency=employer.agency, channel=channel_for(actor, channel),
+        summary=f"成建制转移：{employer.name} → {to_agency.name}", payload=payload, employer=employer,
+    )
+
+
+def _apply_agency_transfer(case: Case, actor, employer: Employer) -> dict:
+    p = case.payload
+    to_agency = Agency.objects.get(pk=p["to_agency"])
+    before = {"agency": employer.agency_id}
+    employer.agency = to_agency
+    employer.version += 1
+    employer.save(update_fields=["agency", "version"])
+    person_ids = list(Enrolment.objects.filter(employer=employer, status="active").values_list("person_id", flat=True)
+                      .distinct())
+    Enrolment.objects.filter(employer=employer).exclude(status="ended").update(agency=to_agency)
+    moved = Person.objects.filter(pk__in=person_ids).update(agency=to_agency)
+    audit_write(actor=actor, action="employer.transfer_agency", item_code="01010102", object_type="employer",
+                object_id=employer.pk, before=before, after={"agency": to_agency.pk, "persons": moved}, case=case)
+    return {"employer_id": employer.pk, "to_agency": to_agency.pk, "moved": moved}
+
+
+@register_applier("01010102")
+def _apply_employer_change(*, case: Case, actor) -> dict:
+    kind = case.payload["kind"]
+    if kind in ("split", "merge"):
+        return _apply_restructure(case, actor)
+    employer = Employer.objects.select_for_update().get(pk=case.payload["employer"])
+    require_active(employer, "参保单位")
+    if kind == "agency_transfer":
+        return _apply_agency_transfer(case, actor, employer)
+    return _apply_details(case, actor, employer)
+
+
+def deregistration_blockers(employer: Employer) -> list[str]:
+    """Reasons the unit cannot be deregistered now (active employees; arrears once cluster 02 hooks in)."""
+    reasons = []
+    active = Enrolment.objects.filter(employer=employer, status="active").values("person_id").distinct().count()
+    if active:
+        reasons.append(f"单位仍有 {active} 名在职参保人员，请先办理减员")
+    for check in DEREGISTRATION_CHECKS:
+        reasons.extend(check(employer))
+    return reasons
+
+
+@business_service("01010103")
+@transaction.atomic
+def employer_deregister(*, actor, employer: Employer, reason: str, cancel_date=None,
+                        channel: str | None = None) -> Case:
+    """01010103 单位注销登记: refused while employees or arrears remain; ends all the unit's relationships."""
+    ensure_employer_scope(actor, employer)
+    require_active(employer, "参保单位")
+    errors = v.Errors()
+    reason_text = errors.capture(v.required, reason, "reason", "注销原因", max_length=200)
+    day = errors.capture(v.parse_date, cancel_date, "cancel_date", "注销日期")
+    if day:
+        errors.capture(v.not_future, day, timezone.localdate(), "cancel_date", "注销日期")
+        if day < employer.registered_on:
+            errors.add("cancel_date", "注销日期不能早于登记日期")
+    for blocker in deregistration_blockers(employer):
+        errors.add("employer", blocker)
+    errors.raise_if_any()
+    return case_open(
+        actor=actor, item_code="01010103", agency=employer.agency, channel=channel_for(actor, channel),
+        summary=f"单位注销登记：{employer.name}", employer=employer,
+        payload={"employer": employer.pk, "reason": reason_text, "date": day.isoformat()},
+    )
+
+
+def _cancel_employer(actor, case: Case, employer: Employer, *, day: dt.date, reason: str,
+                     successor: Employer | None = None) -> None:
+    before = snapshot(employer, ["status", "cancelled_on", "cancel_reason"])
+    employer.status, employer.cancelled_on, employer.cancel_reason = EmployerStatus.CANCELLED, day, reason
+    employer.successor = successor
+    employer.version += 1
+    employer.save(update_fields=["status", "cancelled_on", "cancel_reason", "successor", "version"])
+    month = day.replace(day=1)
+    EmployerInsurance.objects.filter(employer=employer, active=True).update(active=False, end_month=month)
+    Enrolment.objects.filter(employer=employer).exclude(status="ended").update(
+        status=EnrolmentStatus.ENDED, end_month=month, end_reason="单位注销"
+    )
+    audit_write(actor=actor, action="employer.cancel", item_code=case.item_id, object_type="employer",
+                object_id=employer.pk, before=before,
+                after=snapshot(employer, ["status", "cancelled_on", "cancel_reason"]), case=case)
+
+
+@register_applier("01010103")
+def _apply_employer_deregister(*, case: Case, actor) -> dict:
+    employer = Employer.objects.select_for_update().get(pk=case.payload["employer"])
+    require_active(employer, "参保单位")
+    blockers = deregistration_blockers(employer)
+    if blockers:
+        raise ConflictError(blockers[0], field="employer")
+    _cancel_employer(actor, case, employer, day=dt.date.fromisoformat(case.payload["date"]),
+                     reason=case.payload["reason"])
+    return {"employer_id": employer.pk, "cancelled_on": case.payload["date"]}

@@ -1,0 +1,490 @@
+"""01010201 个人参保登记 (single and bulk 增员), 01010202 个人变更登记, 01010203 社会保险关系终止."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shebao.core.access import is_staff
+from shebao.core.audit import AuditEntry, audit_write, audit_write_many
+from shebao.core.cases import attachment_add, case_open, register_applier, validate_upload
+from shebao.core.catalog import business_service
+from shebao.core.choices import Role
+from shebao.core.errors import ApplicationError, ConflictError
+from shebao.core.identifiers import mask_id, parse_citizen_id
+from shebao.core.models import Agency, Case
+from shebao.core.parameters import param_lookup
+
+from .. import validation as v
+from ..choices import (
+    ContributionMethod,
+    EmployerStatus,
+    EnrolmentStatus,
+    PersonCategory,
+    PersonStatus,
+    TerminationReason,
+)
+from ..models import Employer, EmployerInsurance, Enrolment, Person
+from .common import channel_for, ensure_employer_scope, ensure_person_scope, insurance_types, snapshot
+
+ROW_FIELDS = ("id_number", "name", "phone", "address", "ethnicity", "insurances", "start_month")
+CATEGORY_TYPES = {
+    PersonCategory.FLEXIBLE: {"110": "企业职工基本养老保险", "310": "职工基本医疗保险"},
+    PersonCategory.RESIDENT: {"170": "城乡居民基本养老保险", "390": "城乡居民基本医疗保险"},
+}
+
+# Callables (person, case, actor) run when a person's relationship ends (card cancellation, benefit stop…).
+TERMINATION_HOOKS: list[Callable[..., None]] = []
+
+
+@dataclass
+class RowError:
+    """One problem in one row of a bulk upload (row numbers as the clerk sees them in Excel)."""
+
+    row: int
+    field: str
+    message: str
+
+
+@dataclass
+class BulkResult:
+    """Outcome of a bulk enrolment: the case for the valid rows (if any) and the per-row errors."""
+
+    case: Case | None
+    valid: int
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _allowed_types(employer: Employer | None, category: str) -> dict[str, str]:
+    if employer is not None:
+        names = insurance_types()
+        active = EmployerInsurance.objects.filter(employer=employer, active=True).values_list(
+            "insurance_type_id", flat=True)
+        return {c: names[c] for c in active}
+    return dict(CATEGORY_TYPES[category])
+
+
+def _validate_rows(rows: list[dict], *, employer: Employer | None, category: str, agency: Agency,
+                   first_row: int = 1) -> tuple[list[dict], list[RowError]]:
+    """Check every row, then check them all against the database in a few set-wise queries."""
+    today = timezone.localdate()
+    allowed = _allowed_types(employer, category)
+    min_age = param_lookup("registration.min_age", region=agency.region_id, on=today).as_int()
+    back = param_lookup("registration.enrol_backdate_months", region=agency.region_id, on=today).as_int()
+    ahead = param_lookup("registration.enrol_advance_months", region=agency.region_id, on=today).as_int()
+    this_month = today.replace(day=1)
+    earliest, latest = v.month_add(this_month, -back), v.month_add(this_month, ahead)
+    clean, errors, seen = [], [], {}
+
+    for offset, raw in enumerate(rows):
+        n = first_row + offset
+        row_errors: list[RowError] = []
+
+        def check(func, *args, _n=n, _errs=row_errors, **kwargs):
+            try:
+                return func(*args, **kwargs)
+            except ApplicationError as exc:
+                for fld, msgs in (exc.errors or {"non_field_errors": [exc.message]}).items():
+                    _errs.extend(RowError(_n, fld, m) for m in msgs)
+                return None
+
+        cid = check(parse_citizen_id, str(raw.get("id_number") or ""), today=today)
+        name = check(v.required, raw.get("name"), "name", "姓名", max_length=50)
+        phone = check(v.phone, raw.get("phone"), allow_blank=True)
+        address = check(v.optional, raw.get("address"), "address", "居住地址", max_length=200)
+        ethnicity = check(v.optional, raw.get("ethnicity") or "汉族", "ethnicity", "民族", max_length=20)
+        codes = check(v.code_list, raw.get("insurances"), "insurances", allowed)
+        if codes is not None and not codes:
+            row_errors.append(RowError(n, "insurances", "请至少选择一个险种"))
+        month = check(v.parse_month, raw.get("start_month"))
+        if month and not earliest <= month <= latest:
+            row_errors.append(RowError(n, "start_month",
+                                       f"参保起始月应在{earliest:%Y-%m}至{latest:%Y-%m}之间（更早的月份请办理补缴）"))
+        if cid:
+            age = today.year - cid.birth_date.year - ((today.month, today.day) < (cid.birth_date.month,
+                                                                                  cid.birth_date.day))
+            if category == PersonCategory.EMPLOYEE and age < min_age:
+                row_errors.append(RowError(n, "id_number", f"未满{min_age}周岁，不能参加职工社会保险"))
+            if cid.number in seen:
+                row_errors.append(RowError(n, "id_number", f"与第{seen[cid.number]}行的社会保障号码重复"))
+            else:
+                seen[cid.number] = n
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        clean.append({"row": n, "id_number": cid.number, "name": name, "gender": cid.gender,
+                      "birth_date": cid.birth_date.isoformat(), "phone": phone, "address": address,
+                      "ethnicity": ethnicity, "insurances": codes, "start_month": month.isoformat()})
+
+    clean, db_errors = _check_against_database(clean, employer=employer)
+    errors.extend(db_errors)
+    errors.sort(key=lambda e: e.row)
+    return clean, errors
+
+
+def _check_against_database(rows: list[dict], *, employer: Employer | None) -> tuple[list[dict], list[RowError]]:
+    """Conflicts with existing persons: a terminated relationship, or the same insurance type already active."""
+    if not rows:
+        return rows, []
+    existing: dict[str, tuple[int, str]] = {}
+    numbers = [r["id_number"] for r in rows]
+    for chunk_start in range(0, len(numbers), 5000):
+        chunk = numbers[chunk_start:chunk_start + 5000]
+        existing.update({num: (pk, st) for num, pk, st in
+                         Person.objects.filter(id_number__in=chunk).values_list("id_number", "pk", "status")})
+    active: dict[int, set[str]] = {}
+    pks = [pk for pk, _ in existing.values()]
+    for chunk_start in range(0, len(pks), 5000):
+        for pid, code in Enrolment.objects.filter(
+            person_id__in=pks[chunk_start:chunk_start + 5000], status="active"
+        ).values_list("person_id", "insurance_type_id"):
+            active.setdefault(pid, set()).add(code)
+    names = insurance_types()
+    ok, errors = [], []
+    for row in rows:
+        hit = existing.get(row["id_number"])
+        if hit:
+            pk, status = hit
+            if status == PersonStatus.TERMINATED:
+                errors.append(RowError(row["row"], "id_number", "该人员社会保险关系已终止，不能参保登记"))
+                continue
+            clash = [c for c in row["insurances"] if c in active.get(pk, set())]
+            if clash:
+                errors.append(RowError(row["row"], "insurances",
+                                       f"该人员已有有效的{'、'.join(names[c] for c in clash)}参保登记"))
+                continue
+        ok.append(row)
+    return ok, errors
+
+
+def _enrol_agency(actor, employer: Employer | None) -> Agency:
+    if employer is not None:
+        return employer.agency
+    if is_staff(actor):
+        return actor.agency
+    if actor.role == Role.INSURED and actor.person_id:
+        return actor.person.agency
+    raise ApplicationError("请指定参保单位", field="employer")
+
+
+def _check_enrol_actor(actor, employer: Employer | None, category: str, rows: list[dict]) -> None:
+    if category not in PersonCategory.values:
+        raise ApplicationError("人员类别无效", field="category")
+    if category == PersonCategory.EMPLOYEE and employer is None:
+        raise ApplicationError("单位职工参保登记须指定参保单位", field="employer")
+    if category != PersonCategory.EMPLOYEE and employer is not None:
+        raise ApplicationError("灵活就业人员和城乡居民参保不能指定单位", field="employer")
+    if employer is not None:
+        ensure_employer_scope(actor, employer)
+        if employer.status != EmployerStatus.ACTIVE:
+            raise ApplicationError("参保单位已注销，不能增员", field="employer")
+    if actor.role == Role.INSURED:
+        own = actor.person.id_number if actor.person_id else None
+        if len(rows) != 1 or str(rows[0].get("id_number", "")).upper() != own:
+            raise ApplicationError("个人只能为本人申报参保登记", field="id_number")
+
+
+def _open_enrol_case(*, actor, employer, category, agency, clean, channel) -> Case:
+    first = clean[0]
+    summary = (f"个人参保登记：{first['name']}" if len(clean) == 1
+               else f"批量增员：{employer.name if employer else ''} {len(clean)}人")
+    return case_open(
+        actor=actor, item_code="01010201", agency=agency, channel=channel_for(actor, channel), summary=summary,
+        payload={"employer": employer.pk if employer else None, "category": category, "rows": clean},
+        employer=employer, applicant_name=employer.name if employer else first["name"],
+    )
+
+
+@business_service("01010201")
+@transaction.atomic
+def person_enrol(*, actor, data: dict, employer: Employer | None = None,
+                 category: str = PersonCategory.EMPLOYEE, channel: str | None = None) -> Case:
+    """01010201 个人参保登记: one person (增员 by the employer, or 灵活就业/城乡居民 by the individual)."""
+    _check_enrol_actor(actor, employer, category, [data])
+    agency = _enrol_agency(actor, employer)
+    row = {k: data.get(k) for k in ROW_FIELDS}
+    clean, errors = _validate_rows([row], employer=employer, category=category, agency=agency)
+    if errors:
+        by_field: dict[str, list[str]] = {}
+        for e in errors:
+            by_field.setdefault(e.field, []).append(e.message)
+        raise ApplicationError(errors[0].message, errors=by_field)
+    return _open_enrol_case(actor=actor, employer=employer, category=category, agency=agency, clean=clean,
+                            channel=channel)
+
+
+@business_service("01010201")
+@transaction.atomic
+def person_enrol_bulk(*, actor, rows: list[dict], employer: Employer | None = None,
+                      category: str = PersonCategory.EMPLOYEE, channel: str | None = None,
+                      first_row: int = 2) -> BulkResult:
+    """01010201 批量增员: valid rows go into one case; invalid rows are returned with reasons and saved nowhere."""
+    if not rows:
+        raise ApplicationError("文件中没有数据行", field="file")
+    _check_enrol_actor(actor, employer, category, rows if actor.role == Role.INSURED else [])
+    agency = _enrol_agency(actor, employer)
+    clean, errors = _validate_rows(rows, employer=employer, category=category, agency=agency, first_row=first_row)
+    case = None
+    if clean:
+        case = _open_enrol_case(actor=actor, employer=employer, category=category, agency=agency, clean=clean,
+                                channel=channel)
+    return BulkResult(case=case, valid=len(clean), errors=errors)
+
+
+@register_applier("01010201")
+def _apply_person_enrol(*, case: Case, actor) -> dict:
+    p = case.payload
+    employer = Employer.objects.select_related("agency").get(pk=p["employer"]) if p["employer"] else None
+    if employer is not None and employer.status != EmployerStatus.ACTIVE:
+        raise ConflictError("参保单位已注销，不能增员", field="employer")
+    rows = p["rows"]
+    ok, errors = _check_against_database(rows, employer=employer)
+    if errors:
+        detail = "；".join(f"第{e.row}行：{e.message}" for e in errors[:5])
+        raise ConflictError(f"申报后情况有变，请退回后重新申报：{detail}", field="rows")
+    agency = case.agency
+    today = timezone.localdate()
+    numbers = [r["id_number"] for r in rows]
+    existing = {}
+    for i in range(0, len(numbers), 5000):
+        existing.update({x.id_number: x for x in Person.objects.filter(id_number__in=numbers[i:i + 5000])})
+    new_people, touched = [], []
+    for r in rows:
+        person = existing.get(r["id_number"])
+        if person is None:
+            new_people.append(Person(
+                id_number=r["id_number"], name=r["name"], gender=r["gender"], birth_date=r["birth_date"],
+                ethnicity=r["ethnicity"] or "汉族", phone=r["phone"] or "", address=r["address"] or "",
+                category=p["category"], employer=employer, agency=agency, registered_on=today,
+                contribution_method=(ContributionMethod.EMPLOYER if employer else ContributionMethod.SELF),
+            ))
+        else:
+            person.employer, person.agency, person.category = employer, agency, p["category"]
+            person.version += 1
+            touched.append(person)
+    try:
+        Person.objects.bulk_create(new_people, batch_size=2000)
+    except IntegrityError:
+        raise ConflictError("社会保障号码已被同时登记，请刷新后重试", field="id_number") from None
+    if touched:
+        Person.objects.bulk_update(touched, ["employer", "agency", "category", "version"], batch_size=2000)
+    by_number = {x.id_number: x for x in [*new_people, *touched]}
+    # A suspended enrolment of the same type (left a previous employer) ends where the new one starts.
+    touched_ids = [x.pk for x in touched]
+    if touched_ids:
+        for r in rows:
+            pid = by_number[r["id_number"]].pk
+            if pid in touched_ids:
+                Enrolment.objects.filter(person_id=pid, insurance_type_id__in=r["insurances"],
+                                         status="suspended").update(
+                    status=EnrolmentStatus.ENDED, end_reason="新单位增员",
+                    end_month=v.month_add(dt.date.fromisoformat(r["start_month"]), -1))
+    enrolments = [
+        Enrolment(person_id=by_number[r["id_number"]].pk, insurance_type_id=code, employer=employer, agency=agency,
+                  start_month=r["start_month"])
+        for r in rows for code in r["insurances"]
+    ]
+    try:
+        Enrolment.objects.bulk_create(enrolments, batch_size=5000)
+    except IntegrityError:
+        raise ConflictError("该人员已有有效的同险种参保登记", field="insurances") from None
+    audit_write_many(actor=actor, item_code="01010201", case=case, entries=[
+        AuditEntry("person.enrol", "person", str(by_number[r["id_number"]].pk), None,
+                   {"id_number": mask_id(r["id_number"]), "name": r["name"], "insurances": r["insurances"],
+                    "start_month": r["start_month"], "employer": p["employer"]})
+        for r in rows
+    ])
+    if len(rows) == 1:
+        case.person = by_number[rows[0]["id_number"]]
+        case.save(update_fields=["person"])
+    return {"persons": len(rows), "created": len(new_people), "enrolments": len(enrolments),
+            "person_ids": [by_number[r["id_number"]].pk for r in rows[:50]]}
+
+
+BASIC_FIELDS = {"name": ("姓名", 50), "phone": ("联系电话", 20), "address": ("居住地址", 200),
+                "ethnicity": ("民族", 20)}
+
+
+@business_service("01010202")
+@transaction.atomic
+def person_change(*, actor, person: Person, changes: dict | None = None, add_insurances=None,
+                  suspend_insurances=None, resume_insurances=None, change_month=None, reason: str = "",
+                  materials: list[tuple[str, object]] | None = None, channel: str | None = None) -> Case:
+    """01010202 个人变更登记: details, contribution method, benefit account, insurance add/停保/续保.
+
+    A name change needs supporting material. 减员 is 停保 of the types held with the employer.
+    """
+    ensure_person_scope(actor, person)
+    if person.status != PersonStatus.ACTIVE:
+        raise ApplicationError("该人员社会保险关系已终止，不能办理变更", field="status")
+    errors = v.Errors()
+    changes = dict(changes or {})
+    diff: dict = {}
+    for key, (label, size) in BASIC_FIELDS.items():
+        if key in changes:
+            val = errors.capture(v.optional, changes[key], key, label, max_length=size)
+            if key == "name":
+                val = errors.capture(v.required, changes[key], "name", "姓名", max_length=50)
+            if key == "phone" and val:
+                val = errors.capture(v.phone, val)
+            if val is not None and val != getattr(person, key):
+                diff[key] = val
+    if "contribution_method" in changes and changes["contribution_method"] not in (None, ""):
+        method = str(changes["contribution_method"])
+        if method not in ContributionMethod.values:
+            errors.add("contribution_method", "缴费方式无效")
+        elif method != person.contribution_method:
+            diff["contribution_method"] = method
+    if "benefit_bank_account" in changes or "benefit_bank_name" in changes:
+        account = errors.capture(v.bank_account, changes.get("benefit_bank_account"), "benefit_bank_account")
+        bank = errors.capture(v.optional, changes.get("benefit_bank_name"), "benefit_bank_name", "待遇发放银行",
+                              max_length=100)
+        if account and not bank:
+            errors.add("benefit_bank_name", "请填写待遇发放银行")
+        if account is not None and account != person.benefit_bank_account:
+            diff["benefit_bank_account"] = account
+        if bank is not None and bank != person.benefit_bank_name:
+            diff["benefit_bank_name"] = bank
+    materials = list(materials or [])
+    for _, upload in materials:
+        errors.capture(validate_upload, upload, field="materials")
+        upload.seek(0)
+    if "name" in diff and not materials:
+        errors.add("materials", "变更姓名须上传户籍证明或身份证等证明材料")
+
+    enrolments = {e.insurance_type_id: e for e in person.enrolments.exclude(status="ended")}
+    names = insurance_types()
+    allowed_add = (_allowed_types(person.employer, person.category) if person.employer_id
+                   else CATEGORY_TYPES.get(person.category, {}))
+    add = errors.capture(v.code_list, add_insurances, "add_insurances", allowed_add) or []
+    suspend = errors.capture(v.code_list, suspend_insurances, "suspend_insurances", names) or []
+    resume = errors.capture(v.code_list, resume_insurances, "resume_insurances", names) or []
+    for c in add:
+        if c in enrolments:
+            errors.add("add_insurances", f"已参加{names[c]}")
+    for c in suspend:
+        if enrolments.get(c) is None or enrolments[c].status != EnrolmentStatus.ACTIVE:
+            errors.add("suspend_insurances", f"{names[c]}不在参保缴费状态，不能停保")
+    for c in resume:
+        if enrolments.get(c) is None or enrolments[c].status != EnrolmentStatus.SUSPENDED:
+            errors.add("resume_insurances", f"{names[c]}不在暂停缴费状态，不能续保")
+        elif enrolments[c].employer_id and enrolments[c].employer.status != EmployerStatus.ACTIVE:
+            errors.add("resume_insurances", f"{names[c]}原参保单位已注销，请通过新单位增员")
+    month = None
+    if add or suspend or resume:
+        month = errors.capture(v.parse_month, change_month, "change_month", "变更月份")
+        if month:
+            errors.capture(v.start_month_window, month, today=timezone.localdate(), region=person.agency.region_id,
+                           field="change_month", label="变更月份")
+            for c in suspend + resume:
+                if c in enrolments and month < enrolments[c].start_month:
+                    errors.add("change_month", f"变更月份不能早于{names[c]}的参保起始月")
+        if suspend and not (reason or "").strip():
+            errors.add("reason", "停保须填写原因（如：减员、解除劳动关系）")
+    if not (diff or add or suspend or resume) and not errors.errors:
+        errors.add("non_field_errors", "没有需要变更的内容")
+    errors.raise_if_any()
+    payload = {"person": person.pk, "changes": diff, "add": add, "suspend": suspend, "resume": resume,
+               "month": month.isoformat() if month else None, "reason": (reason or "").strip()[:100],
+               "needs_material": "name" in diff}
+    what = "减员" if suspend and actor.role == Role.EMPLOYER else "个人变更登记"
+    case = case_open(
+        actor=actor, item_code="01010202", agency=person.agency, channel=channel_for(actor, channel),
+        summary=f"{what}：{person.name}", payload=payload, person=person, employer=person.employer,
+        applicant_name=person.employer.name if actor.role == Role.EMPLOYER and person.employer else person.name,
+    )
+    for kind, upload in materials:
+        attachment_add(actor=actor, case=case, kind=kind or "证明材料", uploaded=upload)
+    return case
+
+
+@register_applier("01010202")
+def _apply_person_change(*, case: Case, actor) -> dict:
+    p = case.payload
+    person = Person.objects.select_for_update().get(pk=p["person"])
+    if person.status != PersonStatus.ACTIVE:
+        raise ConflictError("该人员社会保险关系已终止", field="status")
+    if p.get("needs_material") and not case.attachments.exists():
+        raise ConflictError("变更姓名须有证明材料", field="materials")
+    before = snapshot(person, list(p["changes"]))
+    for key, val in p["changes"].items():
+        setattr(person, key, val)
+    person.version += 1
+    person.save()
+    month = dt.date.fromisoformat(p["month"]) if p.get("month") else None
+    if p["suspend"]:
+        Enrolment.objects.filter(person=person, insurance_type_id__in=p["suspend"], status="active").update(
+            status=EnrolmentStatus.SUSPENDED, end_month=v.month_add(month, -1), end_reason=p["reason"])
+    if p["resume"]:
+        Enrolment.objects.filter(person=person, insurance_type_id__in=p["resume"], status="suspended").update(
+            status=EnrolmentStatus.ACTIVE, end_month=None, end_reason=f"续保 {month:%Y-%m}")
+    if p["add"]:
+        try:
+            Enrolment.objects.bulk_create([
+                Enrolment(person=person, insurance_type_id=c, employer=person.employer, agency=person.agency,
+                          start_month=month) for c in p["add"]
+            ])
+        except IntegrityError:
+            raise ConflictError("该人员已有有效的同险种参保登记", field="add_insurances") from None
+    masked = {k: (mask_id(val) if k == "benefit_bank_account" else val) for k, val in p["changes"].items()}
+    audit_write(actor=actor, action="person.change", item_code="01010202", object_type="person",
+                object_id=person.pk, before=before,
+                after={**masked, "add": p["add"], "suspend": p["suspend"], "resume": p["resume"],
+                       "month": p["month"], "reason": p["reason"]}, case=case)
+    return {"person_id": person.pk, "changed": sorted(p["changes"]), "add": p["add"], "suspend": p["suspend"],
+            "resume": p["resume"]}
+
+
+@business_service("01010203")
+@transaction.atomic
+def person_terminate(*, actor, person: Person, reason: str, end_date, note: str = "",
+                     channel: str | None = None) -> Case:
+    """01010203 社会保险关系终止: death, emigration, duplicate enrolment or other — ends every relationship."""
+    ensure_person_scope(actor, person)
+    if person.status != PersonStatus.ACTIVE:
+        raise ApplicationError("该人员社会保险关系已终止", field="status")
+    errors = v.Errors()
+    if reason not in TerminationReason.values:
+        errors.add("reason", "终止原因无效（死亡、出国（境）定居、重复参保、其他）")
+    day = errors.capture(v.parse_date, end_date, "end_date", "终止日期")
+    if day:
+        errors.capture(v.not_future, day, timezone.localdate(), "end_date", "终止日期")
+        if day < person.birth_date:
+            errors.add("end_date", "终止日期不能早于出生日期")
+    note_text = errors.capture(v.optional, note, "note", "说明", max_length=200) or ""
+    if reason == TerminationReason.OTHER and not note_text:
+        errors.add("note", "终止原因为「其他」时须填写说明")
+    errors.raise_if_any()
+    return case_open(
+        actor=actor, item_code="01010203", agency=person.agency, channel=channel_for(actor, channel),
+        summary=f"社会保险关系终止：{person.name}（{TerminationReason(reason).label}）", person=person,
+        employer=person.employer, payload={"person": person.pk, "reason": reason, "date": day.isoformat(),
+                                           "note": note_text},
+    )
+
+
+@register_applier("01010203")
+def _apply_person_terminate(*, case: Case, actor) -> dict:
+    p = case.payload
+    person = Person.objects.select_for_update().get(pk=p["person"])
+    if person.status != PersonStatus.ACTIVE:
+        raise ConflictError("该人员社会保险关系已终止", field="status")
+    day = dt.date.fromisoformat(p["date"])
+    ended = Enrolment.objects.filter(person=person).exclude(status="ended").update(
+        status=EnrolmentStatus.ENDED, end_month=day.replace(day=1),
+        end_reason=f"关系终止：{TerminationReason(p['reason']).label}")
+    before = snapshot(person, ["status", "terminated_on", "termination_reason"])
+    person.status, person.terminated_on, person.termination_reason = PersonStatus.TERMINATED, day, p["reason"]
+    person.version += 1
+    person.save(update_fields=["status", "terminated_on", "termination_reason", "version"])
+    audit_write(actor=actor, action="person.terminate", item_code="01010203", object_type="person",
+                object_id=person.pk, before=before,
+                after={**snapshot(person, ["status", "terminated_on", "termination_reason"]), "note": p["note"]},
+                case=case)
+    for hook in TERMINATION_HOOKS:
+        hook(person=person, case=case, actor=actor)
+    return {"person_id": person.pk, "enrolments_ended": ended}
