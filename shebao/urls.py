@@ -1,5 +1,6 @@
 """Root URLs: clerk workbench and portal, API v1, schema and docs."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -8,4 +9,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/", include(("shebao.core.api_urls", "api-core"))),
+    path("api/v1/", include(("shebao.registration.api_urls", "api-registration"))),
+    path("registration/", include(("shebao.registration.urls", "registration"))),
+    path("", include(("shebao.core.urls", "core"))),
 ]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -53,3 +53,13 @@ def iter_catalog_nodes() -> list[dict]:
     for cluster in doc["clusters"]:
         walk(cluster, None)
     return out
+
+
+def catalog_view(*codes: str) -> Callable:
+    """Mark a UI or API view function as serving the given catalogue item(s) (read by catalog_coverage)."""
+
+    def decorate(view: Callable) -> Callable:
+        view.catalog_codes = codes
+        return view
+
+    return decorate

@@ -92,3 +92,44 @@ def load_default_parameters() -> int:
                     )
                     count += 1
     return count
+
+
+@transaction.atomic
+def parameter_set(*, actor, key: str, region: str | None, effective_from: dt.date, value: str, unit: str = "",
+                  legal_reference: str = "", note: str = "") -> Parameter:
+    """Override a parameter for a region from a date (agency admin within its region; national: superuser)."""
+    from .audit import audit_write
+    from .choices import Role
+    from .errors import PermissionDeniedError
+
+    key = (key or "").strip()
+    if not key:
+        raise ApplicationError("参数键不能为空", field="key")
+    if not Parameter.objects.filter(key=key).exists():
+        raise ApplicationError(f"未知的参数键 {key}", field="key")
+    value = str(value if value is not None else "").strip()
+    if not value:
+        raise ApplicationError("参数值不能为空", field="value")
+    if len(value) > 200:
+        raise ApplicationError("参数值不能超过200个字符", field="value")
+    if region:
+        reg = Region.objects.filter(code=region).first()
+        if reg is None:
+            raise ApplicationError(f"未知的行政区划代码 {region}", field="region")
+        allowed = actor.is_superuser or (
+            actor.role == Role.AGENCY_ADMIN and actor.agency_id and actor.agency.region_id in reg.lineage_codes()
+        )
+    else:
+        allowed = actor.is_superuser
+    if not allowed:
+        raise PermissionDeniedError("您无权设置该区划的参数（机构管理员只能设置本机构所辖区划）")
+    previous = Parameter.objects.filter(key=key).order_by("-effective_from").first()
+    param, created = Parameter.objects.update_or_create(
+        key=key, region_id=region or None, effective_from=effective_from,
+        defaults={"value": value, "unit": unit or (previous.unit if previous else ""),
+                  "legal_reference": legal_reference[:300], "note": note[:300], "is_default": False,
+                  "created_by": actor},
+    )
+    audit_write(actor=actor, action="parameter.set", object_type="parameter", object_id=param.pk,
+                after={"key": key, "region": region, "from": effective_from, "value": value, "created": created})
+    return param

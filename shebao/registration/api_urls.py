@@ -1,0 +1,3 @@
+"""URL patterns."""
+
+urlpatterns: list = []
