@@ -1,6 +1,5 @@
 """Root URLs: clerk workbench and portal, API v1, schema and docs."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -14,8 +13,4 @@ urlpatterns = [
     path("registration/", include(("shebao.registration.urls", "registration"))),
     path("", include(("shebao.core.urls", "core"))),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Materials (MEDIA_ROOT) hold personal data: never served as static files, only through scoped views.

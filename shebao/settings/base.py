@@ -97,7 +97,7 @@ LOGOUT_REDIRECT_URL = "login"
 # Login lockout (django-axes): lock the username after repeated failures.
 AXES_FAILURE_LIMIT = int(os.environ.get("SHEBAO_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "shebao.core.auth.lockout_response"
 AXES_VERBOSE = False
