@@ -75,3 +75,15 @@ def case_get_for(*, actor, case_id) -> Case:
         return cases_for(actor).get(pk=int(case_id))
     except (Case.DoesNotExist, ValueError, TypeError):
         raise NotFoundError("业务经办单不存在") from None
+
+
+def can_view_full_id(actor, *, person_id: int | None = None, employer_id: int | None = None) -> bool:
+    """Full ID numbers only on detail pages, for those entitled: agency staff (not finance), the person, the unit."""
+    role = getattr(actor, "role", None)
+    if role in (Role.CLERK, Role.REVIEWER, Role.AGENCY_ADMIN, Role.AUDITOR):
+        return True
+    if role == Role.INSURED:
+        return person_id is not None and actor.person_id == person_id
+    if role == Role.EMPLOYER:
+        return employer_id is not None and actor.employer_id == employer_id
+    return False
