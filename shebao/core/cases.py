@@ -228,6 +228,8 @@ def validate_upload(uploaded, *, field: str = "file") -> tuple[bytes, str]:
 def attachment_add(*, actor, case: Case, kind: str, uploaded) -> Attachment:
     """上传申请材料 to an open case (type and size checked, content hashed)."""
     data, ext = validate_upload(uploaded)
+    # Re-read under a lock: the caller's copy may be stale (approved or withdrawn meanwhile).
+    case = Case.objects.select_for_update().get(pk=case.pk)
     if not case.is_open:
         raise ConflictError("业务已办结或已关闭，不能再上传材料")
     kind = (kind or "").strip() or "其他材料"

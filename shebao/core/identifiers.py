@@ -34,7 +34,8 @@ class CitizenId:
 
 def id_check_digit(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character for the first 17 digits."""
-    return _ric.calc_check_digit(first17)
+    # stdnum's calc_check_digit expects the full 18-character number and drops its last character.
+    return _ric.calc_check_digit(first17[:17] + "0")
 
 
 def id_from_15(number15: str) -> str:

@@ -212,6 +212,9 @@ class Attachment(models.Model):
         verbose_name = "申请材料"
         verbose_name_plural = "申请材料"
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.original_name}"
+
 
 class AuditEvent(models.Model):
     """审计日志: append-only, hash-chained record of every business act (who, what, before/after)."""
@@ -237,6 +240,9 @@ class AuditEvent(models.Model):
         ordering = ["seq"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionError("审计日志只能追加，不能修改")
@@ -252,6 +258,9 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"audit head #{self.seq}"
 
 
 class Parameter(models.Model):
@@ -299,6 +308,9 @@ class CalendarDay(models.Model):
         verbose_name = "节假日历"
         verbose_name_plural = "节假日历"
 
+    def __str__(self) -> str:
+        return f"{self.date} {'上班' if self.is_workday else '休息'} {self.name}"
+
 
 class CalendarYear(models.Model):
     """A year whose holiday arrangement has been entered (a working-day count fails outside these)."""
@@ -310,9 +322,15 @@ class CalendarYear(models.Model):
         verbose_name = "节假日历年度"
         verbose_name_plural = "节假日历年度"
 
+    def __str__(self) -> str:
+        return str(self.year)
+
 
 class Sequence(models.Model):
     """Named counter for human-readable numbers (case numbers, registration numbers)."""
 
     name = models.CharField(max_length=50, primary_key=True)
     value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

@@ -54,7 +54,7 @@ def seed_calendar_from_package() -> int:
         years.append(year)
         day = dt.date(year, 1, 1)
         while day.year == year:
-            on_holiday, name = chinese_calendar.get_holiday_detail(day)
+            _, name = chinese_calendar.get_holiday_detail(day)
             workday = chinese_calendar.is_workday(day)
             if workday != (day.weekday() < 5):
                 rows.append(CalendarDay(date=day, is_workday=workday, name=str(name or "")))

@@ -93,6 +93,9 @@ class EmployerInsurance(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.employer_id}:{self.insurance_type_id}"
+
 
 class Person(models.Model):
     """01010201 参保人: one person per 社会保障号码 across the whole system."""
@@ -158,3 +161,6 @@ class Enrolment(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["employer", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}:{self.insurance_type_id} {self.status}"

@@ -44,10 +44,10 @@ def person_get_for(*, actor, person_id) -> Person:
 def employer_search(*, actor, q: str = "", status: str = "") -> QuerySet[Employer]:
     """Search employers by name (contains), USCC or registration number (exact)."""
     qs = employers_for(actor)
-    q = (q or "").strip().upper() if _looks_like_code(q) else (q or "").strip()
+    q = (q or "").strip()
     if q:
         if _looks_like_code(q):
-            qs = qs.filter(Q(uscc=q) | Q(reg_no=q))
+            qs = qs.filter(Q(uscc=q.upper()) | Q(reg_no=q.upper()))
         else:
             qs = qs.filter(name__contains=q)
     if status:

@@ -75,9 +75,6 @@ def _clean_employer_fields(data: dict, *, partial: bool, errors: v.Errors) -> di
         out["bank_name"] = errors.capture(v.optional, data.get("bank_name"), "bank_name", "开户银行", max_length=100)
     if want("bank_account"):
         out["bank_account"] = errors.capture(v.bank_account, data.get("bank_account"), "bank_account")
-    if "uscc" in out and "region" in out and out["uscc"] and out["region"] and out["uscc"][2:8] != out["region"]:
-        # The USCC carries the registration authority's region; an employer may sit elsewhere, so only warn in data.
-        pass
     return out
 
 
@@ -336,7 +333,8 @@ def _apply_agency_transfer(case: Case, actor, employer: Employer) -> dict:
     employer.save(update_fields=["agency", "version"])
     person_ids = list(Enrolment.objects.filter(employer=employer, status="active").values_list("person_id", flat=True)
                       .distinct())
-    Enrolment.objects.filter(employer=employer).exclude(status="ended").update(agency=to_agency)
+    # Only the employees still in service move; people already 减员 (suspended) stay with their agency.
+    Enrolment.objects.filter(employer=employer, status="active").update(agency=to_agency)
     moved = Person.objects.filter(pk__in=person_ids).update(agency=to_agency)
     audit_write(actor=actor, action="employer.transfer_agency", item_code="01010102", object_type="employer",
                 object_id=employer.pk, before=before, after={"agency": to_agency.pk, "persons": moved}, case=case)

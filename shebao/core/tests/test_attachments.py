@@ -1,0 +1,92 @@
+"""Case materials: type by extension and content, size limit, nothing saved on error."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from shebao.conftest import employer_data
+from shebao.core.cases import attachment_add, case_approve
+from shebao.core.errors import ApplicationError, ConflictError
+from shebao.core.models import Attachment, AuditEvent
+from shebao.registration.services import employer_enrol
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+XLSX = b"PK\x03\x04" + b"\x00" * 32
+
+
+@pytest.fixture
+def case(clerk):
+    return employer_enrol(actor=clerk, data=employer_data())
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "ext"),
+    [
+        ("营业执照.pdf", PDF, ".pdf"),
+        ("photo.PNG", PNG, ".png"),
+        ("scan.jpeg", JPG, ".jpeg"),
+        ("名单.xlsx", XLSX, ".xlsx"),
+    ],
+)
+def test_valid_material_is_stored_and_audited(clerk, case, name, data, ext):
+    att = attachment_add(actor=clerk, case=case, kind="营业执照", uploaded=SimpleUploadedFile(name, data))
+    assert att.ext == ext
+    assert att.size == len(data)
+    assert att.sha256 == hashlib.sha256(data).hexdigest()
+    assert att.original_name == name
+    assert att.file.read() == data
+    assert att.file.name.startswith("materials/")
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert event.action == "attachment.add" and event.case == case
+
+
+def _refused(actor, case, upload) -> ApplicationError:
+    before = AuditEvent.objects.count()
+    with pytest.raises(ApplicationError) as exc:
+        attachment_add(actor=actor, case=case, kind="材料", uploaded=upload)
+    assert list(exc.value.errors) == ["file"]
+    assert not Attachment.objects.exists()
+    assert AuditEvent.objects.count() == before
+    return exc.value
+
+
+@pytest.mark.parametrize("name", ["virus.exe", "note.txt", "noextension", "report.pdf.exe", "scan.gif"])
+def test_wrong_extension(clerk, case, name):
+    error = _refused(clerk, case, SimpleUploadedFile(name, PDF))
+    assert "文件类型不允许" in error.message
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [("fake.pdf", PNG), ("fake.png", PDF), ("fake.jpg", b"GIF89a...."), ("fake.xlsx", b"<html></html>")],
+)
+def test_content_not_matching_extension(clerk, case, name, data):
+    error = _refused(clerk, case, SimpleUploadedFile(name, data))
+    assert "内容与扩展名不符" in error.message
+
+
+def test_oversize(clerk, case, settings):
+    settings.SHEBAO_UPLOAD_MAX_BYTES = 1024
+    error = _refused(clerk, case, SimpleUploadedFile("big.pdf", PDF + b"0" * 1024))
+    assert "文件过大" in error.message
+    att = attachment_add(actor=clerk, case=case, kind="小文件", uploaded=SimpleUploadedFile("small.pdf", PDF))
+    assert att.size == len(PDF)
+
+
+def test_empty_and_missing_file(clerk, case):
+    assert "文件为空" in _refused(clerk, case, SimpleUploadedFile("empty.pdf", b"")).message
+    assert "请选择" in _refused(clerk, case, None).message
+
+
+def test_closed_case_takes_no_materials(clerk, reviewer, case):
+    case_approve(actor=reviewer, case=case)
+    with pytest.raises(ConflictError):
+        attachment_add(actor=clerk, case=case, kind="补充", uploaded=SimpleUploadedFile("a.pdf", PDF))
+    assert not Attachment.objects.exists()
