@@ -221,9 +221,11 @@ def _move_people(*, actor, case: Case, moves: list[tuple[int, Employer]], month:
     new_rows, entries = [], []
     for row in open_rows:
         to = target[row.person_id]
-        row.status, row.end_month, row.end_reason = EnrolmentStatus.ENDED, max(end_month, row.start_month), reason
+        # An enrolment that began in the effective month stays one month at the old unit: no overlap.
+        old_end = max(end_month, row.start_month)
+        row.status, row.end_month, row.end_reason = EnrolmentStatus.ENDED, old_end, reason
         new_rows.append(Enrolment(person_id=row.person_id, insurance_type_id=row.insurance_type_id, employer=to,
-                                  agency=to.agency, start_month=month))
+                                  agency=to.agency, start_month=v.month_add(old_end, 1)))
     Enrolment.objects.bulk_update(open_rows, ["status", "end_month", "end_reason"])
     Enrolment.objects.bulk_create(new_rows)
     persons = list(Person.objects.select_for_update().filter(pk__in=person_ids))
