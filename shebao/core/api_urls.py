@@ -1,3 +1,26 @@
-"""URL patterns."""
+"""API v1 routes of the platform spine (namespace `api-core`)."""
 
-urlpatterns: list = []
+from django.urls import path, re_path
+
+from . import apis
+
+urlpatterns = [
+    path("auth/token/", apis.TokenObtainApi.as_view(), name="token"),
+    path("catalog/", apis.CatalogListApi.as_view(), name="catalog"),
+    path("cases/", apis.CaseListApi.as_view(), name="case-list"),
+    path("cases/<int:case_id>/", apis.CaseDetailApi.as_view(), name="case-detail"),
+    path("cases/<int:case_id>/accept/", apis.CaseAcceptApi.as_view(), name="case-accept"),
+    path("cases/<int:case_id>/approve/", apis.CaseApproveApi.as_view(), name="case-approve"),
+    path("cases/<int:case_id>/reject/", apis.CaseRejectApi.as_view(), name="case-reject"),
+    path("cases/<int:case_id>/withdraw/", apis.CaseWithdrawApi.as_view(), name="case-withdraw"),
+    path("cases/<int:case_id>/materials/", apis.CaseMaterialAddApi.as_view(), name="case-material-add"),
+    path(
+        "cases/<int:case_id>/materials/<int:attachment_id>/",
+        apis.CaseMaterialDownloadApi.as_view(),
+        name="case-material-download",
+    ),
+    path("parameters/", apis.ParameterCollectionApi.as_view(), name="parameters"),
+    path("parameters/lookup/", apis.ParameterLookupApi.as_view(), name="parameter-lookup"),
+    # Anything else under these resources (e.g. /cases/abc/) is a JSON 404, not Django's HTML page.
+    re_path(r"^(?:auth|catalog|cases|parameters)/", apis.NotFoundApi.as_view(), name="core-not-found"),
+]

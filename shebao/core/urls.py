@@ -1,3 +1,23 @@
-"""URL patterns."""
+"""Workbench URLs (namespace `core`): login, dashboard, cases and their materials."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("cases/", views.case_list, name="case-list"),
+    path("cases/<int:case_id>/", views.case_detail, name="case-detail"),
+    path("cases/<int:case_id>/accept/", views.case_accept_view, name="case-accept"),
+    path("cases/<int:case_id>/approve/", views.case_approve_view, name="case-approve"),
+    path("cases/<int:case_id>/reject/", views.case_reject_view, name="case-reject"),
+    path("cases/<int:case_id>/withdraw/", views.case_withdraw_view, name="case-withdraw"),
+    path("cases/<int:case_id>/materials/", views.case_material_add, name="case-material-add"),
+    path(
+        "cases/<int:case_id>/materials/<int:attachment_id>/",
+        views.case_material_download,
+        name="case-material-download",
+    ),
+]

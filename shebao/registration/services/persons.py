@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from shebao.core.access import is_staff
@@ -81,7 +81,8 @@ def _validate_rows(rows: list[dict], *, employer: Employer | None, category: str
     clean, errors, seen = [], [], {}
 
     for offset, raw in enumerate(rows):
-        n = first_row + offset
+        # Rows read from Excel carry their sheet row number (empty rows are skipped, so offsets may not match).
+        n = raw["row"] if type(raw.get("row")) is int else first_row + offset
         row_errors: list[RowError] = []
 
         def check(func, *args, _n=n, _errs=row_errors, **kwargs):
@@ -235,6 +236,56 @@ def person_enrol_bulk(*, actor, rows: list[dict], employer: Employer | None = No
     return BulkResult(case=case, valid=len(clean), errors=errors)
 
 
+_PLAIN_TYPES = {"AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField", "DateField",
+                "ForeignKey", "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField", "SmallIntegerField",
+                "TextField"}
+
+
+def _copy_columns(model) -> tuple[list, str]:
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
+    return fields, sql
+
+
+def _copy_value(field, value):
+    if field.get_internal_type() in _PLAIN_TYPES:
+        return str(value) if isinstance(value, str) else value  # choices enums become plain strings
+    return field.get_db_prep_save(value, connection)
+
+
+def _copy_new_objects(model, objs: list, *, key: str) -> None:
+    """PostgreSQL COPY of unsaved instances (every concrete field but the pk), then their pks read back by `key`."""
+    if not objs:
+        return
+    fields, sql = _copy_columns(model)
+    with connection.wrap_database_errors, connection.cursor() as cur, cur.copy(sql) as copy:
+        for obj in objs:
+            copy.write_row([_copy_value(f, f.pre_save(obj, True)) for f in fields])
+    keys = [getattr(obj, key) for obj in objs]
+    pks: dict = {}
+    for i in range(0, len(keys), 5000):
+        pks.update(model.objects.filter(**{f"{key}__in": keys[i:i + 5000]}).values_list(key, "pk"))
+    for obj in objs:
+        obj.pk = pks[getattr(obj, key)]
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
+def _copy_enrolments(enrolments: list[tuple], *, employer: Employer | None, agency: Agency) -> None:
+    """PostgreSQL COPY of new enrolments (person, type, start month), other columns at their model defaults."""
+    if not enrolments:
+        return
+    fields, sql = _copy_columns(Enrolment)
+    base = {f.attname: f.get_default() for f in fields}
+    base.update(employer_id=employer.pk if employer else None, agency_id=agency.pk)
+    given = ("person_id", "insurance_type_id", "start_month")
+    positions = [given.index(f.attname) if f.attname in given else None for f in fields]
+    template = [_copy_value(f, base[f.attname]) for f in fields]
+    with connection.wrap_database_errors, connection.cursor() as cur, cur.copy(sql) as copy:
+        for values in enrolments:
+            copy.write_row([template[i] if pos is None else values[pos] for i, pos in enumerate(positions)])
+
+
 @register_applier("01010201")
 def _apply_person_enrol(*, case: Case, actor) -> dict:
     p = case.payload
@@ -242,7 +293,7 @@ def _apply_person_enrol(*, case: Case, actor) -> dict:
     if employer is not None and employer.status != EmployerStatus.ACTIVE:
         raise ConflictError("参保单位已注销，不能增员", field="employer")
     rows = p["rows"]
-    ok, errors = _check_against_database(rows, employer=employer)
+    _, errors = _check_against_database(rows, employer=employer)
     if errors:
         detail = "；".join(f"第{e.row}行：{e.message}" for e in errors[:5])
         raise ConflictError(f"申报后情况有变，请退回后重新申报：{detail}", field="rows")
@@ -266,15 +317,20 @@ def _apply_person_enrol(*, case: Case, actor) -> dict:
             person.employer, person.agency, person.category = employer, agency, p["category"]
             person.version += 1
             touched.append(person)
+    # PostgreSQL takes the rows by COPY (several times faster than INSERT for a 5,000-row upload).
+    use_copy = connection.vendor == "postgresql"
     try:
-        Person.objects.bulk_create(new_people, batch_size=2000)
+        if use_copy:
+            _copy_new_objects(Person, new_people, key="id_number")
+        else:
+            Person.objects.bulk_create(new_people, batch_size=2000)
     except IntegrityError:
         raise ConflictError("社会保障号码已被同时登记，请刷新后重试", field="id_number") from None
     if touched:
         Person.objects.bulk_update(touched, ["employer", "agency", "category", "version"], batch_size=2000)
     by_number = {x.id_number: x for x in [*new_people, *touched]}
     # A suspended enrolment of the same type (left a previous employer) ends where the new one starts.
-    touched_ids = [x.pk for x in touched]
+    touched_ids = {x.pk for x in touched}
     if touched_ids:
         for r in rows:
             pid = by_number[r["id_number"]].pk
@@ -283,13 +339,15 @@ def _apply_person_enrol(*, case: Case, actor) -> dict:
                                          status="suspended").update(
                     status=EnrolmentStatus.ENDED, end_reason="新单位增员",
                     end_month=v.month_add(dt.date.fromisoformat(r["start_month"]), -1))
-    enrolments = [
-        Enrolment(person_id=by_number[r["id_number"]].pk, insurance_type_id=code, employer=employer, agency=agency,
-                  start_month=r["start_month"])
-        for r in rows for code in r["insurances"]
-    ]
+    enrolments = [(by_number[r["id_number"]].pk, code, r["start_month"]) for r in rows for code in r["insurances"]]
     try:
-        Enrolment.objects.bulk_create(enrolments, batch_size=5000)
+        if use_copy:
+            _copy_enrolments(enrolments, employer=employer, agency=agency)
+        else:
+            Enrolment.objects.bulk_create([
+                Enrolment(person_id=pid, insurance_type_id=code, employer=employer, agency=agency, start_month=month)
+                for pid, code, month in enrolments
+            ], batch_size=5000)
     except IntegrityError:
         raise ConflictError("该人员已有有效的同险种参保登记", field="insurances") from None
     audit_write_many(actor=actor, item_code="01010201", case=case, entries=[

@@ -1,0 +1,69 @@
+"""manage.py seed_demo: deterministic 杭州市 demo data (agencies, one login per role, employers, persons, cases)."""
+
+from __future__ import annotations
+
+import io
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from shebao.core.bench.demo import DEMO_PASSWORD, build_plan, demo_exists, load_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "生成杭州市演示数据：经办机构、各角色登录账号、参保单位、参保人及各状态的业务经办单"
+        "（可重复执行，已存在则跳过）。"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--employers", type=int, default=200, help="参保单位数（默认 200）")
+        parser.add_argument("--persons", type=int, default=5000, help="参保人数（默认 5000）")
+        parser.add_argument("--seed", type=int, default=2026, help="随机种子：相同种子生成相同的数据")
+        parser.add_argument("--password", default=DEMO_PASSWORD, help=f"所有演示账号的密码（默认 {DEMO_PASSWORD}）")
+
+    def handle(self, *args, employers: int, persons: int, seed: int, password: str, **options):
+        if employers < 1 or persons < 10:
+            raise CommandError("--employers 至少为 1，--persons 至少为 10")
+        if demo_exists():
+            self.stdout.write(
+                self.style.WARNING(
+                    "演示数据已存在（杭州市社会保险管理服务中心 330100），本次未做任何修改。"
+                    "如需重建，请使用新的数据库（或 manage.py flush 清空后重新执行）。"
+                )
+            )
+            return
+        started = time.perf_counter()
+        plan = build_plan(seed=seed, employers=employers, persons=persons)
+        self.stderr.write(f"  生成计划 {time.perf_counter() - started:6.1f}s")
+
+        def progress(label: str, seconds: float) -> None:
+            self.stderr.write(f"  {label} {seconds:6.1f}s")
+
+        result = load_demo(plan, password=password, progress=progress)
+        total = time.perf_counter() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"演示数据已生成：参保单位 {result.counts['employers']} 个，参保人 {result.counts['persons']} 人，"
+                f"用时 {total:.1f} 秒。"
+            )
+        )
+        self.stdout.write(self._logins_table(result.logins, password))
+        self.stdout.write(
+            "启动：python manage.py runserver，然后在浏览器打开 http://127.0.0.1:8000/ 用上表账号登录"
+            "（管理后台 http://127.0.0.1:8000/admin/）。"
+        )
+
+    @staticmethod
+    def _logins_table(logins: list[tuple[str, str, str, str]], password: str) -> str:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"演示账号（密码均为 {password}）", show_lines=False)
+        for column in ("用户名", "角色", "经办机构 / 单位", "姓名"):
+            table.add_column(column)
+        for row in logins:
+            table.add_row(*row)
+        buffer = io.StringIO()
+        Console(file=buffer, width=110, force_terminal=False, color_system=None).print(table)
+        return buffer.getvalue()

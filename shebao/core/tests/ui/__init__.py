@@ -1,0 +1,1 @@
+"""UI tests of the clerk workbench (Django test client)."""

@@ -1,0 +1,1 @@
+"""UI tests of the registration pages and the portals (Django test client)."""
