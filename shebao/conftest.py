@@ -27,8 +27,9 @@ def agencies(db):
 def make_user(role: str, agency=None, *, username: str | None = None, password: str = "Shebao@2026!", **extra):
     """A user of the given role (password 'Shebao@2026!')."""
     username = username or f"{role}{next(_counter)}"
-    user = User.objects.create_user(username=username, password=password, role=role, agency=agency,
-                                    display_name=username, **extra)
+    user = User.objects.create_user(
+        username=username, password=password, role=role, agency=agency, display_name=username, **extra
+    )
     return user
 
 
@@ -57,11 +58,20 @@ def employer_data(n: int | None = None, **overrides) -> dict:
     n = n if n is not None else next(_counter)
     month = timezone.localdate().replace(day=1)
     data = {
-        "uscc": uscc("330102", 1000 + n), "name": f"杭州测试科技有限公司{n}", "unit_type": "10",
-        "legal_rep": "张三", "address": "浙江省杭州市上城区解放路1号", "region": "330102",
-        "industry_code": "I6510", "injury_risk_class": 1, "contact_name": "李四", "contact_phone": "13800138000",
-        "bank_name": "中国工商银行杭州分行", "bank_account": "6222021202000000001",
-        "insurances": ["110", "210", "310", "410", "510"], "start_month": month.isoformat()[:7],
+        "uscc": uscc("330102", 1000 + n),
+        "name": f"杭州测试科技有限公司{n}",
+        "unit_type": "10",
+        "legal_rep": "张三",
+        "address": "浙江省杭州市上城区解放路1号",
+        "region": "330102",
+        "industry_code": "I6510",
+        "injury_risk_class": 1,
+        "contact_name": "李四",
+        "contact_phone": "13800138000",
+        "bank_name": "中国工商银行杭州分行",
+        "bank_account": "6222021202000000001",
+        "insurances": ["110", "210", "310", "410", "510"],
+        "start_month": month.isoformat()[:7],
     }
     data.update(overrides)
     return data
@@ -72,8 +82,11 @@ def person_data(n: int | None = None, **overrides) -> dict:
     n = n if n is not None else next(_counter)
     birth = dt.date(1990, 1, 1) + dt.timedelta(days=n % 3000)
     data = {
-        "id_number": citizen_id("330102", birth, n % 1000), "name": f"王{n}", "phone": "13900139000",
-        "address": "杭州市上城区", "insurances": ["110", "310"],
+        "id_number": citizen_id("330102", birth, n % 1000),
+        "name": f"王{n}",
+        "phone": "13900139000",
+        "address": "杭州市上城区",
+        "insurances": ["110", "310"],
         "start_month": timezone.localdate().replace(day=1).isoformat()[:7],
     }
     data.update(overrides)

@@ -12,14 +12,20 @@ STAFF_ROLES = (Role.CLERK, Role.REVIEWER, Role.AGENCY_ADMIN, Role.AUDITOR, Role.
 
 # Shipped defaults; agencies edit RoleGrant rows in the admin.
 DEFAULT_GRANTS: list[tuple[str, str, str]] = [
-    (Role.CLERK, "", Action.HANDLE), (Role.CLERK, "", Action.VIEW),
-    (Role.REVIEWER, "", Action.REVIEW), (Role.REVIEWER, "", Action.VIEW),
-    (Role.AGENCY_ADMIN, "", Action.HANDLE), (Role.AGENCY_ADMIN, "", Action.REVIEW),
+    (Role.CLERK, "", Action.HANDLE),
+    (Role.CLERK, "", Action.VIEW),
+    (Role.REVIEWER, "", Action.REVIEW),
+    (Role.REVIEWER, "", Action.VIEW),
+    (Role.AGENCY_ADMIN, "", Action.HANDLE),
+    (Role.AGENCY_ADMIN, "", Action.REVIEW),
     (Role.AGENCY_ADMIN, "", Action.VIEW),
-    (Role.AUDITOR, "", Action.VIEW), (Role.FINANCE, "", Action.VIEW),
-    (Role.EMPLOYER, "010102", Action.HANDLE), (Role.EMPLOYER, "01010102", Action.HANDLE),
+    (Role.AUDITOR, "", Action.VIEW),
+    (Role.FINANCE, "", Action.VIEW),
+    (Role.EMPLOYER, "010102", Action.HANDLE),
+    (Role.EMPLOYER, "01010102", Action.HANDLE),
     (Role.EMPLOYER, "", Action.VIEW),
-    (Role.INSURED, "01010201", Action.HANDLE), (Role.INSURED, "01010202", Action.HANDLE),
+    (Role.INSURED, "01010201", Action.HANDLE),
+    (Role.INSURED, "01010202", Action.HANDLE),
     (Role.INSURED, "", Action.VIEW),
 ]
 
@@ -43,8 +49,9 @@ def is_staff(actor) -> bool:
     return getattr(actor, "role", None) in STAFF_ROLES and actor.agency_id is not None
 
 
-def scope_filter(actor, qs: QuerySet, *, agency: str = "agency", employer: str | None = None,
-                 person: str | None = None) -> QuerySet:
+def scope_filter(
+    actor, qs: QuerySet, *, agency: str = "agency", employer: str | None = None, person: str | None = None
+) -> QuerySet:
     """Restrict a queryset to what the actor may see: agency subtree, own unit, or self."""
     if actor is None or not actor.is_authenticated:
         return qs.none()

@@ -78,9 +78,16 @@ def audit_write_many(*, actor, entries: Iterable[AuditEntry], item_code: str = "
     for entry in entries:
         seq += 1
         event = AuditEvent(
-            seq=seq, at=now, actor_id=actor_id, actor_name=actor_name, agency_id=agency_id,
-            item_code=item_code, action=entry.action, object_type=entry.object_type,
-            object_id=str(entry.object_id), case=case,
+            seq=seq,
+            at=now,
+            actor_id=actor_id,
+            actor_name=actor_name,
+            agency_id=agency_id,
+            item_code=item_code,
+            action=entry.action,
+            object_type=entry.object_type,
+            object_id=str(entry.object_id),
+            case=case,
             before=canonical(entry.before) if entry.before is not None else None,
             after=canonical(entry.after) if entry.after is not None else None,
         )
@@ -92,11 +99,22 @@ def audit_write_many(*, actor, entries: Iterable[AuditEntry], item_code: str = "
     return len(rows)
 
 
-def audit_write(*, actor, action: str, item_code: str = "", object_type: str = "", object_id: Any = "",
-                before: Any = None, after: Any = None, case=None) -> None:
+def audit_write(
+    *,
+    actor,
+    action: str,
+    item_code: str = "",
+    object_type: str = "",
+    object_id: Any = "",
+    before: Any = None,
+    after: Any = None,
+    case=None,
+) -> None:
     """Append one audit record in the current transaction."""
     audit_write_many(
-        actor=actor, item_code=item_code, case=case,
+        actor=actor,
+        item_code=item_code,
+        case=case,
         entries=[AuditEntry(action, object_type, str(object_id), before, after)],
     )
 

@@ -71,8 +71,18 @@ def _due(item_code: str, agency: Agency, start: dt.date) -> tuple[dt.date | None
         return None, str(exc)
 
 
-def case_open(*, actor, item_code: str, agency: Agency, channel: str, summary: str, payload: dict,
-              employer=None, person=None, applicant_name: str = "") -> Case:
+def case_open(
+    *,
+    actor,
+    item_code: str,
+    agency: Agency,
+    channel: str,
+    summary: str,
+    payload: dict,
+    employer=None,
+    person=None,
+    applicant_name: str = "",
+) -> Case:
     """Open a case. Staff at the window accept it at once; items without review complete at once."""
     require_grant(actor, item_code, Action.HANDLE)
     item = CatalogItem.objects.get(code=item_code)
@@ -81,13 +91,29 @@ def case_open(*, actor, item_code: str, agency: Agency, channel: str, summary: s
     number = f"{today:%Y%m%d}{agency.region_id}{next_number('case:' + today.isoformat()):06d}"
     due_date, due_note = _due(item_code, agency, today)
     case = Case.objects.create(
-        number=number, item=item, agency=agency, channel=channel, employer=employer, person=person,
+        number=number,
+        item=item,
+        agency=agency,
+        channel=channel,
+        employer=employer,
+        person=person,
         applicant_name=applicant_name or (employer.name if employer else person.name if person else str(actor)),
-        summary=summary[:200], payload=payload, submitted_by=actor, submitted_at=now,
-        due_date=due_date, due_note=due_note,
+        summary=summary[:200],
+        payload=payload,
+        submitted_by=actor,
+        submitted_at=now,
+        due_date=due_date,
+        due_note=due_note,
     )
-    audit_write(actor=actor, action="case.submit", item_code=item_code, object_type="case",
-                object_id=case.pk, after={"number": number, "channel": channel, "summary": summary}, case=case)
+    audit_write(
+        actor=actor,
+        action="case.submit",
+        item_code=item_code,
+        object_type="case",
+        object_id=case.pk,
+        after={"number": number, "channel": channel, "summary": summary},
+        case=case,
+    )
     if is_staff(actor) and channel in (Channel.WINDOW, Channel.BATCH):
         _accept(actor, case)
         if not item.needs_review:
@@ -99,8 +125,9 @@ def _accept(actor, case: Case) -> None:
     case.status, case.handler, case.accepted_at = CaseStatus.ACCEPTED, actor, timezone.now()
     case.version += 1
     case.save(update_fields=["status", "handler", "accepted_at", "version"])
-    audit_write(actor=actor, action="case.accept", item_code=case.item_id, object_type="case",
-                object_id=case.pk, case=case)
+    audit_write(
+        actor=actor, action="case.accept", item_code=case.item_id, object_type="case", object_id=case.pk, case=case
+    )
 
 
 def _complete(actor, case: Case) -> None:
@@ -114,8 +141,15 @@ def _complete(actor, case: Case) -> None:
     case.completed_at = now
     case.version += 1
     case.save(update_fields=["status", "result", "reviewer", "approved_at", "completed_at", "version"])
-    audit_write(actor=actor, action="case.complete", item_code=case.item_id, object_type="case",
-                object_id=case.pk, after=result, case=case)
+    audit_write(
+        actor=actor,
+        action="case.complete",
+        item_code=case.item_id,
+        object_type="case",
+        object_id=case.pk,
+        after=result,
+        case=case,
+    )
 
 
 def _lock(case: Case, expected: tuple[str, ...], version: int | None) -> Case:
@@ -148,8 +182,9 @@ def case_approve(*, actor, case: Case, version: int | None = None) -> Case:
     if actor.pk in (case.handler_id, case.submitted_by_id):
         raise ApplicationError("复核人不能是该业务的经办人或申报人（双人复核）", field="reviewer")
     case.reviewer, case.approved_at = actor, timezone.now()
-    audit_write(actor=actor, action="case.approve", item_code=case.item_id, object_type="case",
-                object_id=case.pk, case=case)
+    audit_write(
+        actor=actor, action="case.approve", item_code=case.item_id, object_type="case", object_id=case.pk, case=case
+    )
     _complete(actor, case)
     return case
 
@@ -174,8 +209,15 @@ def case_reject(*, actor, case: Case, reason: str, version: int | None = None) -
     locked.status, locked.reason, locked.closed_at = CaseStatus.REJECTED, reason[:500], timezone.now()
     locked.version += 1
     locked.save(update_fields=["status", "reason", "closed_at", "reviewer", "handler", "version"])
-    audit_write(actor=actor, action="case.reject", item_code=locked.item_id, object_type="case",
-                object_id=locked.pk, after={"reason": reason}, case=locked)
+    audit_write(
+        actor=actor,
+        action="case.reject",
+        item_code=locked.item_id,
+        object_type="case",
+        object_id=locked.pk,
+        after={"reason": reason},
+        case=locked,
+    )
     return locked
 
 
@@ -188,8 +230,15 @@ def case_withdraw(*, actor, case: Case, reason: str = "", version: int | None = 
     locked.status, locked.reason, locked.closed_at = CaseStatus.WITHDRAWN, reason[:500], timezone.now()
     locked.version += 1
     locked.save(update_fields=["status", "reason", "closed_at", "version"])
-    audit_write(actor=actor, action="case.withdraw", item_code=locked.item_id, object_type="case",
-                object_id=locked.pk, after={"reason": reason}, case=locked)
+    audit_write(
+        actor=actor,
+        action="case.withdraw",
+        item_code=locked.item_id,
+        object_type="case",
+        object_id=locked.pk,
+        after={"reason": reason},
+        case=locked,
+    )
     return locked
 
 
@@ -234,11 +283,25 @@ def attachment_add(*, actor, case: Case, kind: str, uploaded) -> Attachment:
         raise ConflictError("业务已办结或已关闭，不能再上传材料")
     kind = (kind or "").strip() or "其他材料"
     digest = hashlib.sha256(data).hexdigest()
-    att = Attachment(case=case, kind=kind[:50], original_name=uploaded.name[:255], ext=ext,
-                     content_type=settings.SHEBAO_UPLOAD_TYPES[ext], size=len(data), sha256=digest,
-                     uploaded_by=actor)
+    att = Attachment(
+        case=case,
+        kind=kind[:50],
+        original_name=uploaded.name[:255],
+        ext=ext,
+        content_type=settings.SHEBAO_UPLOAD_TYPES[ext],
+        size=len(data),
+        sha256=digest,
+        uploaded_by=actor,
+    )
     att.file.save(f"{digest[:16]}{ext}", ContentFile(data), save=False)
     att.save()
-    audit_write(actor=actor, action="attachment.add", item_code=case.item_id, object_type="case",
-                object_id=case.pk, after={"kind": kind, "name": uploaded.name, "sha256": digest}, case=case)
+    audit_write(
+        actor=actor,
+        action="attachment.add",
+        item_code=case.item_id,
+        object_type="case",
+        object_id=case.pk,
+        after={"kind": kind, "name": uploaded.name, "sha256": digest},
+        case=case,
+    )
     return att

@@ -43,10 +43,16 @@ def iter_catalog_nodes() -> list[dict]:
     out: list[dict] = []
 
     def walk(node: dict, parent: str | None) -> None:
-        out.append({
-            "code": node["code"], "parent": parent, "name": node["zh"], "name_en": node.get("en", ""),
-            "description": node.get("description", ""), "leaf": bool(node.get("leaf")),
-        })
+        out.append(
+            {
+                "code": node["code"],
+                "parent": parent,
+                "name": node["zh"],
+                "name_en": node.get("en", ""),
+                "description": node.get("description", ""),
+                "leaf": bool(node.get("leaf")),
+            }
+        )
         for child in node.get("items", []) or []:
             walk(child, node["code"])
 

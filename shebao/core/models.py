@@ -156,11 +156,19 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="申报人"
     )
     handler = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name="经办人",
     )
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name="复核人",
     )
     submitted_at = models.DateTimeField("申报时间")
@@ -285,10 +293,12 @@ class Parameter(models.Model):
         ordering = ["key", "region_id", "-effective_from"]
         constraints = [
             models.UniqueConstraint(
-                fields=["key", "region", "effective_from"], name="uniq_param_region_date",
+                fields=["key", "region", "effective_from"],
+                name="uniq_param_region_date",
             ),
             models.UniqueConstraint(
-                fields=["key", "effective_from"], condition=models.Q(region__isnull=True),
+                fields=["key", "effective_from"],
+                condition=models.Q(region__isnull=True),
                 name="uniq_param_national_date",
             ),
         ]

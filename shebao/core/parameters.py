@@ -81,7 +81,9 @@ def load_default_parameters() -> int:
                     if isinstance(effective, str):
                         effective = dt.date.fromisoformat(effective)
                     Parameter.objects.update_or_create(
-                        key=key, region_id=region, effective_from=effective,
+                        key=key,
+                        region_id=region,
+                        effective_from=effective,
                         defaults={
                             "value": str(entry["value"]),
                             "unit": spec.get("unit", ""),
@@ -95,8 +97,17 @@ def load_default_parameters() -> int:
 
 
 @transaction.atomic
-def parameter_set(*, actor, key: str, region: str | None, effective_from: dt.date, value: str, unit: str = "",
-                  legal_reference: str = "", note: str = "") -> Parameter:
+def parameter_set(
+    *,
+    actor,
+    key: str,
+    region: str | None,
+    effective_from: dt.date,
+    value: str,
+    unit: str = "",
+    legal_reference: str = "",
+    note: str = "",
+) -> Parameter:
     """Override a parameter for a region from a date (agency admin within its region; national: superuser)."""
     from .audit import audit_write
     from .choices import Role
@@ -125,11 +136,23 @@ def parameter_set(*, actor, key: str, region: str | None, effective_from: dt.dat
         raise PermissionDeniedError("您无权设置该区划的参数（机构管理员只能设置本机构所辖区划）")
     previous = Parameter.objects.filter(key=key).order_by("-effective_from").first()
     param, created = Parameter.objects.update_or_create(
-        key=key, region_id=region or None, effective_from=effective_from,
-        defaults={"value": value, "unit": unit or (previous.unit if previous else ""),
-                  "legal_reference": legal_reference[:300], "note": note[:300], "is_default": False,
-                  "created_by": actor},
+        key=key,
+        region_id=region or None,
+        effective_from=effective_from,
+        defaults={
+            "value": value,
+            "unit": unit or (previous.unit if previous else ""),
+            "legal_reference": legal_reference[:300],
+            "note": note[:300],
+            "is_default": False,
+            "created_by": actor,
+        },
     )
-    audit_write(actor=actor, action="parameter.set", object_type="parameter", object_id=param.pk,
-                after={"key": key, "region": region, "from": effective_from, "value": value, "created": created})
+    audit_write(
+        actor=actor,
+        action="parameter.set",
+        object_type="parameter",
+        object_id=param.pk,
+        after={"key": key, "region": region, "from": effective_from, "value": value, "created": created},
+    )
     return param

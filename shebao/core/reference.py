@@ -27,7 +27,8 @@ def load_regions() -> int:
     existing = set(Region.objects.values_list("code", flat=True))
     new = [
         Region(code=r["code"], name=r["name"], level=r["level"], parent_id=r["parent_code"] or None)
-        for r in rows if r["code"] not in existing
+        for r in rows
+        if r["code"] not in existing
     ]
     Region.objects.bulk_create(new, batch_size=1000)
     return len(new)
@@ -41,11 +42,23 @@ def load_catalog() -> int:
     for n in nodes:
         item = existing.get(n["code"])
         if item is None:
-            new.append(CatalogItem(code=n["code"], parent_id=n["parent"], name=n["name"], name_en=n["name_en"],
-                                   description=n["description"], is_leaf=n["leaf"]))
+            new.append(
+                CatalogItem(
+                    code=n["code"],
+                    parent_id=n["parent"],
+                    name=n["name"],
+                    name_en=n["name_en"],
+                    description=n["description"],
+                    is_leaf=n["leaf"],
+                )
+            )
         elif (item.name, item.description, item.is_leaf) != (n["name"], n["description"], n["leaf"]):
             item.name, item.name_en, item.description, item.is_leaf = (
-                n["name"], n["name_en"], n["description"], n["leaf"])
+                n["name"],
+                n["name_en"],
+                n["description"],
+                n["leaf"],
+            )
             changed.append(item)
     CatalogItem.objects.bulk_create(new)
     if changed:

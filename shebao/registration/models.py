@@ -88,7 +88,8 @@ class EmployerInsurance(models.Model):
         verbose_name_plural = "单位参保险种"
         constraints = [
             models.UniqueConstraint(
-                fields=["employer", "insurance_type"], condition=models.Q(active=True),
+                fields=["employer", "insurance_type"],
+                condition=models.Q(active=True),
                 name="uniq_active_employer_insurance",
             )
         ]
@@ -119,9 +120,7 @@ class Person(models.Model):
     benefit_bank_account = models.CharField("待遇发放账号", max_length=40, blank=True)
     status = models.CharField("状态", max_length=12, choices=PersonStatus.choices, default=PersonStatus.ACTIVE)
     terminated_on = models.DateField("终止日期", null=True, blank=True)
-    termination_reason = models.CharField(
-        "终止原因", max_length=12, choices=TerminationReason.choices, blank=True
-    )
+    termination_reason = models.CharField("终止原因", max_length=12, choices=TerminationReason.choices, blank=True)
     registered_on = models.DateField("登记日期")
     version = models.PositiveIntegerField(default=1)
 
@@ -156,7 +155,8 @@ class Enrolment(models.Model):
         constraints = [
             # One open enrolment per person and insurance type …
             models.UniqueConstraint(
-                fields=["person", "insurance_type"], condition=~models.Q(status="ended"),
+                fields=["person", "insurance_type"],
+                condition=~models.Q(status="ended"),
                 name="uniq_open_enrolment",
             ),
         ]

@@ -85,6 +85,4 @@ def enrolments_of(person: Person) -> QuerySet[Enrolment]:
 
 def active_employee_count(employer: Employer) -> int:
     """Employees with an active (contributing) enrolment under this employer."""
-    return (
-        Enrolment.objects.filter(employer=employer, status="active").values("person_id").distinct().count()
-    )
+    return Enrolment.objects.filter(employer=employer, status="active").values("person_id").distinct().count()

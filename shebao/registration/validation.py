@@ -135,8 +135,9 @@ def month_add(month: dt.date, n: int) -> dt.date:
     return dt.date(total // 12, total % 12 + 1, 1)
 
 
-def start_month_window(month: dt.date, *, today: dt.date, region: str | None, field: str = "start_month",
-                       label: str = "参保起始月") -> dt.date:
+def start_month_window(
+    month: dt.date, *, today: dt.date, region: str | None, field: str = "start_month", label: str = "参保起始月"
+) -> dt.date:
     """Start month within the window the region allows (earlier months are back-payment, not enrolment)."""
     back = param_lookup("registration.enrol_backdate_months", region=region, on=today).as_int()
     ahead = param_lookup("registration.enrol_advance_months", region=region, on=today).as_int()

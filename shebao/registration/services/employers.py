@@ -28,8 +28,18 @@ from .common import (
 )
 
 EMPLOYER_FIELDS = [
-    "uscc", "name", "unit_type", "legal_rep", "address", "region", "industry_code", "injury_risk_class",
-    "contact_name", "contact_phone", "bank_name", "bank_account",
+    "uscc",
+    "name",
+    "unit_type",
+    "legal_rep",
+    "address",
+    "region",
+    "industry_code",
+    "injury_risk_class",
+    "contact_name",
+    "contact_phone",
+    "bank_name",
+    "bank_account",
 ]
 
 # Checks that must pass before an employer may be deregistered: callables (employer) -> list of reasons.
@@ -67,8 +77,9 @@ def _clean_employer_fields(data: dict, *, partial: bool, errors: v.Errors) -> di
     if want("injury_risk_class"):
         out["injury_risk_class"] = errors.capture(v.risk_class, data.get("injury_risk_class"))
     if want("contact_name"):
-        out["contact_name"] = errors.capture(v.required, data.get("contact_name"), "contact_name", "联系人",
-                                             max_length=50)
+        out["contact_name"] = errors.capture(
+            v.required, data.get("contact_name"), "contact_name", "联系人", max_length=50
+        )
     if want("contact_phone"):
         out["contact_phone"] = errors.capture(v.phone, data.get("contact_phone"), "contact_phone")
     if want("bank_name"):
@@ -114,8 +125,13 @@ def employer_enrol(*, actor, data: dict, agency: Agency | None = None, channel: 
     errors.raise_if_any()
     payload = {**clean, "insurances": codes, "start_month": month.isoformat()}
     return case_open(
-        actor=actor, item_code="01010101", agency=agency, channel=channel_for(actor, channel),
-        summary=f"单位参保登记：{clean['name']}", payload=payload, applicant_name=clean["name"],
+        actor=actor,
+        item_code="01010101",
+        agency=agency,
+        channel=channel_for(actor, channel),
+        summary=f"单位参保登记：{clean['name']}",
+        payload=payload,
+        applicant_name=clean["name"],
     )
 
 
@@ -136,24 +152,41 @@ def _apply_employer_enrol(*, case: Case, actor) -> dict:
     )
     case.employer = employer
     case.save(update_fields=["employer"])
-    audit_write(actor=actor, action="employer.create", item_code="01010101", object_type="employer",
-                object_id=employer.pk, after={**snapshot(employer), "insurances": p["insurances"]}, case=case)
+    audit_write(
+        actor=actor,
+        action="employer.create",
+        item_code="01010101",
+        object_type="employer",
+        object_id=employer.pk,
+        after={**snapshot(employer), "insurances": p["insurances"]},
+        case=case,
+    )
     return {"employer_id": employer.pk, "reg_no": reg_no}
 
 
 @business_service("01010102")
 @transaction.atomic
-def employer_change(*, actor, employer: Employer, changes: dict | None = None,
-                    add_insurances: list[str] | None = None, remove_insurances: list[str] | None = None,
-                    effective_month=None, channel: str | None = None) -> Case:
+def employer_change(
+    *,
+    actor,
+    employer: Employer,
+    changes: dict | None = None,
+    add_insurances: list[str] | None = None,
+    remove_insurances: list[str] | None = None,
+    effective_month=None,
+    channel: str | None = None,
+) -> Case:
     """01010102 单位变更登记: change of details and insurance types (history kept in the audit log)."""
     ensure_employer_scope(actor, employer)
     require_active(employer, "参保单位")
     changes = {k: val for k, val in (changes or {}).items() if k in EMPLOYER_FIELDS}
     errors = v.Errors()
     clean = _clean_employer_fields(changes, partial=True, errors=errors)
-    diff = {k: val for k, val in clean.items() if val is not None and str(getattr(employer, k if k != "region" else
-                                                                                   "region_id")) != str(val)}
+    diff = {
+        k: val
+        for k, val in clean.items()
+        if val is not None and str(getattr(employer, k if k != "region" else "region_id")) != str(val)
+    }
     if "uscc" in diff:
         dup = _duplicate_uscc(diff["uscc"], exclude_employer=employer.pk)
         if dup:
@@ -176,11 +209,22 @@ def employer_change(*, actor, employer: Employer, changes: dict | None = None,
     if not diff and not add and not remove and not errors.errors:
         errors.add("non_field_errors", "没有需要变更的内容")
     errors.raise_if_any()
-    payload = {"kind": "details", "employer": employer.pk, "changes": diff, "add": add, "remove": remove,
-               "month": month.isoformat() if month else None}
+    payload = {
+        "kind": "details",
+        "employer": employer.pk,
+        "changes": diff,
+        "add": add,
+        "remove": remove,
+        "month": month.isoformat() if month else None,
+    }
     return case_open(
-        actor=actor, item_code="01010102", agency=employer.agency, channel=channel_for(actor, channel),
-        summary=f"单位变更登记：{employer.name}", payload=payload, employer=employer,
+        actor=actor,
+        item_code="01010102",
+        agency=employer.agency,
+        channel=channel_for(actor, channel),
+        summary=f"单位变更登记：{employer.name}",
+        payload=payload,
+        employer=employer,
     )
 
 
@@ -203,9 +247,16 @@ def _apply_details(case: Case, actor, employer: Employer) -> dict:
         EmployerInsurance.objects.filter(employer=employer, insurance_type_id__in=p["remove"], active=True).update(
             active=False, end_month=month
         )
-    audit_write(actor=actor, action="employer.change", item_code="01010102", object_type="employer",
-                object_id=employer.pk, before=before,
-                after={**snapshot(employer), "add": p["add"], "remove": p["remove"]}, case=case)
+    audit_write(
+        actor=actor,
+        action="employer.change",
+        item_code="01010102",
+        object_type="employer",
+        object_id=employer.pk,
+        before=before,
+        after={**snapshot(employer), "add": p["add"], "remove": p["remove"]},
+        case=case,
+    )
     return {"employer_id": employer.pk, "changed": sorted(p["changes"]), "add": p["add"], "remove": p["remove"]}
 
 
@@ -215,8 +266,9 @@ def _move_people(*, actor, case: Case, moves: list[tuple[int, Employer]], month:
         return 0
     person_ids = [pid for pid, _ in moves]
     target = dict(moves)
-    open_rows = list(Enrolment.objects.select_for_update().filter(person_id__in=person_ids, status="active",
-                                                                  employer__isnull=False))
+    open_rows = list(
+        Enrolment.objects.select_for_update().filter(person_id__in=person_ids, status="active", employer__isnull=False)
+    )
     end_month = v.month_add(month, -1)
     new_rows, entries = [], []
     for row in open_rows:
@@ -224,8 +276,15 @@ def _move_people(*, actor, case: Case, moves: list[tuple[int, Employer]], month:
         # An enrolment that began in the effective month stays one month at the old unit: no overlap.
         old_end = max(end_month, row.start_month)
         row.status, row.end_month, row.end_reason = EnrolmentStatus.ENDED, old_end, reason
-        new_rows.append(Enrolment(person_id=row.person_id, insurance_type_id=row.insurance_type_id, employer=to,
-                                  agency=to.agency, start_month=v.month_add(old_end, 1)))
+        new_rows.append(
+            Enrolment(
+                person_id=row.person_id,
+                insurance_type_id=row.insurance_type_id,
+                employer=to,
+                agency=to.agency,
+                start_month=v.month_add(old_end, 1),
+            )
+        )
     Enrolment.objects.bulk_update(open_rows, ["status", "end_month", "end_reason"])
     Enrolment.objects.bulk_create(new_rows)
     persons = list(Person.objects.select_for_update().filter(pk__in=person_ids))
@@ -233,8 +292,15 @@ def _move_people(*, actor, case: Case, moves: list[tuple[int, Employer]], month:
         old = person.employer_id
         person.employer, person.agency = target[person.pk], target[person.pk].agency
         person.version += 1
-        entries.append(AuditEntry("person.move", "person", str(person.pk), {"employer": old},
-                                  {"employer": person.employer_id, "reason": reason}))
+        entries.append(
+            AuditEntry(
+                "person.move",
+                "person",
+                str(person.pk),
+                {"employer": old},
+                {"employer": person.employer_id, "reason": reason},
+            )
+        )
     Person.objects.bulk_update(persons, ["employer", "agency", "version"])
     audit_write_many(actor=actor, entries=entries, item_code="01010102", case=case)
     return len(persons)
@@ -242,9 +308,17 @@ def _move_people(*, actor, case: Case, moves: list[tuple[int, Employer]], month:
 
 @business_service("01010102")
 @transaction.atomic
-def employer_restructure(*, actor, kind: str, sources: list[Employer], targets: list[Employer],
-                         assignments: dict[int, int] | None = None, effective_month=None,
-                         cancel_sources: bool | None = None, channel: str | None = None) -> Case:
+def employer_restructure(
+    *,
+    actor,
+    kind: str,
+    sources: list[Employer],
+    targets: list[Employer],
+    assignments: dict[int, int] | None = None,
+    effective_month=None,
+    cancel_sources: bool | None = None,
+    channel: str | None = None,
+) -> Case:
     """01010102 单位分立合并: employees of the source unit(s) move to the successor unit(s) in one case.
 
     split: one source, its employees assigned to targets (`assignments` person→target; default the first
@@ -282,13 +356,23 @@ def employer_restructure(*, actor, kind: str, sources: list[Employer], targets: 
     default_target = targets[0].pk
     moves = {pid: assignments.get(pid, default_target) for pid in employees}
     cancel = cancel_sources if cancel_sources is not None else (kind == "merge")
-    payload = {"kind": kind, "sources": [e.pk for e in sources], "targets": sorted(target_ids),
-               "moves": {str(k): val for k, val in moves.items()}, "month": month.isoformat(), "cancel": cancel}
+    payload = {
+        "kind": kind,
+        "sources": [e.pk for e in sources],
+        "targets": sorted(target_ids),
+        "moves": {str(k): val for k, val in moves.items()},
+        "month": month.isoformat(),
+        "cancel": cancel,
+    }
     label = "分立" if kind == "split" else "合并"
     return case_open(
-        actor=actor, item_code="01010102", agency=sources[0].agency, channel=channel_for(actor, channel),
+        actor=actor,
+        item_code="01010102",
+        agency=sources[0].agency,
+        channel=channel_for(actor, channel),
         summary=f"单位{label}：{'、'.join(e.name for e in sources)} → {'、'.join(e.name for e in targets)}"[:200],
-        payload=payload, employer=sources[0],
+        payload=payload,
+        employer=sources[0],
     )
 
 
@@ -299,30 +383,48 @@ def _apply_restructure(case: Case, actor) -> dict:
     if any(t.status != EmployerStatus.ACTIVE for t in targets.values()):
         raise ConflictError("承继单位已注销", field="targets")
     moves = [(int(pid), targets[tid]) for pid, tid in p["moves"].items()]
-    moved = _move_people(actor=actor, case=case, moves=moves, month=month,
-                         reason="单位分立" if p["kind"] == "split" else "单位合并")
+    moved = _move_people(
+        actor=actor, case=case, moves=moves, month=month, reason="单位分立" if p["kind"] == "split" else "单位合并"
+    )
     if p["cancel"]:
         for source in Employer.objects.filter(pk__in=p["sources"]):
-            _cancel_employer(actor, case, source, day=month, reason="合并" if p["kind"] == "merge" else "分立",
-                             successor=next(iter(targets.values())))
+            _cancel_employer(
+                actor,
+                case,
+                source,
+                day=month,
+                reason="合并" if p["kind"] == "merge" else "分立",
+                successor=next(iter(targets.values())),
+            )
     return {"moved": moved, "targets": p["targets"], "sources_cancelled": p["cancel"]}
 
 
 @business_service("01010102")
 @transaction.atomic
-def employer_transfer_agency(*, actor, employer: Employer, to_agency: Agency, effective_month=None,
-                             channel: str | None = None) -> Case:
+def employer_transfer_agency(
+    *, actor, employer: Employer, to_agency: Agency, effective_month=None, channel: str | None = None
+) -> Case:
     """01010102 成建制转入转出: the unit and all its employees move to another agency of this system."""
     ensure_employer_scope(actor, employer)
     require_active(employer, "参保单位")
     if to_agency.pk == employer.agency_id:
         raise ApplicationError("转入机构不能与当前机构相同", field="to_agency")
     month = v.parse_month(effective_month, "effective_month", "生效月")
-    payload = {"kind": "agency_transfer", "employer": employer.pk, "from_agency": employer.agency_id,
-               "to_agency": to_agency.pk, "month": month.isoformat()}
+    payload = {
+        "kind": "agency_transfer",
+        "employer": employer.pk,
+        "from_agency": employer.agency_id,
+        "to_agency": to_agency.pk,
+        "month": month.isoformat(),
+    }
     return case_open(
-        actor=actor, item_code="01010102", agency=employer.agency, channel=channel_for(actor, channel),
-        summary=f"成建制转移：{employer.name} → {to_agency.name}", payload=payload, employer=employer,
+        actor=actor,
+        item_code="01010102",
+        agency=employer.agency,
+        channel=channel_for(actor, channel),
+        summary=f"成建制转移：{employer.name} → {to_agency.name}",
+        payload=payload,
+        employer=employer,
     )
 
 
@@ -333,13 +435,22 @@ def _apply_agency_transfer(case: Case, actor, employer: Employer) -> dict:
     employer.agency = to_agency
     employer.version += 1
     employer.save(update_fields=["agency", "version"])
-    person_ids = list(Enrolment.objects.filter(employer=employer, status="active").values_list("person_id", flat=True)
-                      .distinct())
+    person_ids = list(
+        Enrolment.objects.filter(employer=employer, status="active").values_list("person_id", flat=True).distinct()
+    )
     # Only the employees still in service move; people already 减员 (suspended) stay with their agency.
     Enrolment.objects.filter(employer=employer, status="active").update(agency=to_agency)
     moved = Person.objects.filter(pk__in=person_ids).update(agency=to_agency)
-    audit_write(actor=actor, action="employer.transfer_agency", item_code="01010102", object_type="employer",
-                object_id=employer.pk, before=before, after={"agency": to_agency.pk, "persons": moved}, case=case)
+    audit_write(
+        actor=actor,
+        action="employer.transfer_agency",
+        item_code="01010102",
+        object_type="employer",
+        object_id=employer.pk,
+        before=before,
+        after={"agency": to_agency.pk, "persons": moved},
+        case=case,
+    )
     return {"employer_id": employer.pk, "to_agency": to_agency.pk, "moved": moved}
 
 
@@ -368,8 +479,9 @@ def deregistration_blockers(employer: Employer) -> list[str]:
 
 @business_service("01010103")
 @transaction.atomic
-def employer_deregister(*, actor, employer: Employer, reason: str, cancel_date=None,
-                        channel: str | None = None) -> Case:
+def employer_deregister(
+    *, actor, employer: Employer, reason: str, cancel_date=None, channel: str | None = None
+) -> Case:
     """01010103 单位注销登记: refused while employees or arrears remain; ends all the unit's relationships."""
     ensure_employer_scope(actor, employer)
     require_active(employer, "参保单位")
@@ -384,14 +496,19 @@ def employer_deregister(*, actor, employer: Employer, reason: str, cancel_date=N
         errors.add("employer", blocker)
     errors.raise_if_any()
     return case_open(
-        actor=actor, item_code="01010103", agency=employer.agency, channel=channel_for(actor, channel),
-        summary=f"单位注销登记：{employer.name}", employer=employer,
+        actor=actor,
+        item_code="01010103",
+        agency=employer.agency,
+        channel=channel_for(actor, channel),
+        summary=f"单位注销登记：{employer.name}",
+        employer=employer,
         payload={"employer": employer.pk, "reason": reason_text, "date": day.isoformat()},
     )
 
 
-def _cancel_employer(actor, case: Case, employer: Employer, *, day: dt.date, reason: str,
-                     successor: Employer | None = None) -> None:
+def _cancel_employer(
+    actor, case: Case, employer: Employer, *, day: dt.date, reason: str, successor: Employer | None = None
+) -> None:
     before = snapshot(employer, ["status", "cancelled_on", "cancel_reason"])
     employer.status, employer.cancelled_on, employer.cancel_reason = EmployerStatus.CANCELLED, day, reason
     employer.successor = successor
@@ -402,9 +519,16 @@ def _cancel_employer(actor, case: Case, employer: Employer, *, day: dt.date, rea
     Enrolment.objects.filter(employer=employer).exclude(status="ended").update(
         status=EnrolmentStatus.ENDED, end_month=month, end_reason="单位注销"
     )
-    audit_write(actor=actor, action="employer.cancel", item_code=case.item_id, object_type="employer",
-                object_id=employer.pk, before=before,
-                after=snapshot(employer, ["status", "cancelled_on", "cancel_reason"]), case=case)
+    audit_write(
+        actor=actor,
+        action="employer.cancel",
+        item_code=case.item_id,
+        object_type="employer",
+        object_id=employer.pk,
+        before=before,
+        after=snapshot(employer, ["status", "cancelled_on", "cancel_reason"]),
+        case=case,
+    )
 
 
 @register_applier("01010103")
@@ -414,6 +538,7 @@ def _apply_employer_deregister(*, case: Case, actor) -> dict:
     blockers = deregistration_blockers(employer)
     if blockers:
         raise ConflictError(blockers[0], field="employer")
-    _cancel_employer(actor, case, employer, day=dt.date.fromisoformat(case.payload["date"]),
-                     reason=case.payload["reason"])
+    _cancel_employer(
+        actor, case, employer, day=dt.date.fromisoformat(case.payload["date"]), reason=case.payload["reason"]
+    )
     return {"employer_id": employer.pk, "cancelled_on": case.payload["date"]}

@@ -63,13 +63,15 @@ def _allowed_types(employer: Employer | None, category: str) -> dict[str, str]:
     if employer is not None:
         names = insurance_types()
         active = EmployerInsurance.objects.filter(employer=employer, active=True).values_list(
-            "insurance_type_id", flat=True)
+            "insurance_type_id", flat=True
+        )
         return {c: names[c] for c in active}
     return dict(CATEGORY_TYPES[category])
 
 
-def _validate_rows(rows: list[dict], *, employer: Employer | None, category: str, agency: Agency,
-                   first_row: int = 1) -> tuple[list[dict], list[RowError]]:
+def _validate_rows(
+    rows: list[dict], *, employer: Employer | None, category: str, agency: Agency, first_row: int = 1
+) -> tuple[list[dict], list[RowError]]:
     """Check every row, then check them all against the database in a few set-wise queries."""
     today = timezone.localdate()
     allowed = _allowed_types(employer, category)
@@ -103,11 +105,17 @@ def _validate_rows(rows: list[dict], *, employer: Employer | None, category: str
             row_errors.append(RowError(n, "insurances", "请至少选择一个险种"))
         month = check(v.parse_month, raw.get("start_month"))
         if month and not earliest <= month <= latest:
-            row_errors.append(RowError(n, "start_month",
-                                       f"参保起始月应在{earliest:%Y-%m}至{latest:%Y-%m}之间（更早的月份请办理补缴）"))
+            row_errors.append(
+                RowError(
+                    n, "start_month", f"参保起始月应在{earliest:%Y-%m}至{latest:%Y-%m}之间（更早的月份请办理补缴）"
+                )
+            )
         if cid:
-            age = today.year - cid.birth_date.year - ((today.month, today.day) < (cid.birth_date.month,
-                                                                                  cid.birth_date.day))
+            age = (
+                today.year
+                - cid.birth_date.year
+                - ((today.month, today.day) < (cid.birth_date.month, cid.birth_date.day))
+            )
             if category == PersonCategory.EMPLOYEE and age < min_age:
                 row_errors.append(RowError(n, "id_number", f"未满{min_age}周岁，不能参加职工社会保险"))
             if cid.number in seen:
@@ -117,9 +125,20 @@ def _validate_rows(rows: list[dict], *, employer: Employer | None, category: str
         if row_errors:
             errors.extend(row_errors)
             continue
-        clean.append({"row": n, "id_number": cid.number, "name": name, "gender": cid.gender,
-                      "birth_date": cid.birth_date.isoformat(), "phone": phone, "address": address,
-                      "ethnicity": ethnicity, "insurances": codes, "start_month": month.isoformat()})
+        clean.append(
+            {
+                "row": n,
+                "id_number": cid.number,
+                "name": name,
+                "gender": cid.gender,
+                "birth_date": cid.birth_date.isoformat(),
+                "phone": phone,
+                "address": address,
+                "ethnicity": ethnicity,
+                "insurances": codes,
+                "start_month": month.isoformat(),
+            }
+        )
 
     clean, db_errors = _check_against_database(clean, employer=employer)
     errors.extend(db_errors)
@@ -134,14 +153,18 @@ def _check_against_database(rows: list[dict], *, employer: Employer | None) -> t
     existing: dict[str, tuple[int, str]] = {}
     numbers = [r["id_number"] for r in rows]
     for chunk_start in range(0, len(numbers), 5000):
-        chunk = numbers[chunk_start:chunk_start + 5000]
-        existing.update({num: (pk, st) for num, pk, st in
-                         Person.objects.filter(id_number__in=chunk).values_list("id_number", "pk", "status")})
+        chunk = numbers[chunk_start : chunk_start + 5000]
+        existing.update(
+            {
+                num: (pk, st)
+                for num, pk, st in Person.objects.filter(id_number__in=chunk).values_list("id_number", "pk", "status")
+            }
+        )
     active: dict[int, set[str]] = {}
     pks = [pk for pk, _ in existing.values()]
     for chunk_start in range(0, len(pks), 5000):
         for pid, code in Enrolment.objects.filter(
-            person_id__in=pks[chunk_start:chunk_start + 5000], status="active"
+            person_id__in=pks[chunk_start : chunk_start + 5000], status="active"
         ).values_list("person_id", "insurance_type_id"):
             active.setdefault(pid, set()).add(code)
     names = insurance_types()
@@ -155,8 +178,9 @@ def _check_against_database(rows: list[dict], *, employer: Employer | None) -> t
                 continue
             clash = [c for c in row["insurances"] if c in active.get(pk, set())]
             if clash:
-                errors.append(RowError(row["row"], "insurances",
-                                       f"该人员已有有效的{'、'.join(names[c] for c in clash)}参保登记"))
+                errors.append(
+                    RowError(row["row"], "insurances", f"该人员已有有效的{'、'.join(names[c] for c in clash)}参保登记")
+                )
                 continue
         ok.append(row)
     return ok, errors
@@ -191,19 +215,33 @@ def _check_enrol_actor(actor, employer: Employer | None, category: str, rows: li
 
 def _open_enrol_case(*, actor, employer, category, agency, clean, channel) -> Case:
     first = clean[0]
-    summary = (f"个人参保登记：{first['name']}" if len(clean) == 1
-               else f"批量增员：{employer.name if employer else ''} {len(clean)}人")
+    summary = (
+        f"个人参保登记：{first['name']}"
+        if len(clean) == 1
+        else f"批量增员：{employer.name if employer else ''} {len(clean)}人"
+    )
     return case_open(
-        actor=actor, item_code="01010201", agency=agency, channel=channel_for(actor, channel), summary=summary,
+        actor=actor,
+        item_code="01010201",
+        agency=agency,
+        channel=channel_for(actor, channel),
+        summary=summary,
         payload={"employer": employer.pk if employer else None, "category": category, "rows": clean},
-        employer=employer, applicant_name=employer.name if employer else first["name"],
+        employer=employer,
+        applicant_name=employer.name if employer else first["name"],
     )
 
 
 @business_service("01010201")
 @transaction.atomic
-def person_enrol(*, actor, data: dict, employer: Employer | None = None,
-                 category: str = PersonCategory.EMPLOYEE, channel: str | None = None) -> Case:
+def person_enrol(
+    *,
+    actor,
+    data: dict,
+    employer: Employer | None = None,
+    category: str = PersonCategory.EMPLOYEE,
+    channel: str | None = None,
+) -> Case:
     """01010201 个人参保登记: one person (增员 by the employer, or 灵活就业/城乡居民 by the individual)."""
     _check_enrol_actor(actor, employer, category, [data])
     agency = _enrol_agency(actor, employer)
@@ -214,15 +252,22 @@ def person_enrol(*, actor, data: dict, employer: Employer | None = None,
         for e in errors:
             by_field.setdefault(e.field, []).append(e.message)
         raise ApplicationError(errors[0].message, errors=by_field)
-    return _open_enrol_case(actor=actor, employer=employer, category=category, agency=agency, clean=clean,
-                            channel=channel)
+    return _open_enrol_case(
+        actor=actor, employer=employer, category=category, agency=agency, clean=clean, channel=channel
+    )
 
 
 @business_service("01010201")
 @transaction.atomic
-def person_enrol_bulk(*, actor, rows: list[dict], employer: Employer | None = None,
-                      category: str = PersonCategory.EMPLOYEE, channel: str | None = None,
-                      first_row: int = 2) -> BulkResult:
+def person_enrol_bulk(
+    *,
+    actor,
+    rows: list[dict],
+    employer: Employer | None = None,
+    category: str = PersonCategory.EMPLOYEE,
+    channel: str | None = None,
+    first_row: int = 2,
+) -> BulkResult:
     """01010201 批量增员: valid rows go into one case; invalid rows are returned with reasons and saved nowhere."""
     if not rows:
         raise ApplicationError("文件中没有数据行", field="file")
@@ -231,14 +276,26 @@ def person_enrol_bulk(*, actor, rows: list[dict], employer: Employer | None = No
     clean, errors = _validate_rows(rows, employer=employer, category=category, agency=agency, first_row=first_row)
     case = None
     if clean:
-        case = _open_enrol_case(actor=actor, employer=employer, category=category, agency=agency, clean=clean,
-                                channel=channel)
+        case = _open_enrol_case(
+            actor=actor, employer=employer, category=category, agency=agency, clean=clean, channel=channel
+        )
     return BulkResult(case=case, valid=len(clean), errors=errors)
 
 
-_PLAIN_TYPES = {"AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField", "DateField",
-                "ForeignKey", "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField", "SmallIntegerField",
-                "TextField"}
+_PLAIN_TYPES = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "BooleanField",
+    "CharField",
+    "DateField",
+    "ForeignKey",
+    "IntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SmallIntegerField",
+    "TextField",
+}
 
 
 def _copy_columns(model) -> tuple[list, str]:
@@ -265,7 +322,7 @@ def _copy_new_objects(model, objs: list, *, key: str) -> None:
     keys = [getattr(obj, key) for obj in objs]
     pks: dict = {}
     for i in range(0, len(keys), 5000):
-        pks.update(model.objects.filter(**{f"{key}__in": keys[i:i + 5000]}).values_list(key, "pk"))
+        pks.update(model.objects.filter(**{f"{key}__in": keys[i : i + 5000]}).values_list(key, "pk"))
     for obj in objs:
         obj.pk = pks[getattr(obj, key)]
         obj._state.adding, obj._state.db = False, connection.alias
@@ -302,17 +359,27 @@ def _apply_person_enrol(*, case: Case, actor) -> dict:
     numbers = [r["id_number"] for r in rows]
     existing = {}
     for i in range(0, len(numbers), 5000):
-        existing.update({x.id_number: x for x in Person.objects.filter(id_number__in=numbers[i:i + 5000])})
+        existing.update({x.id_number: x for x in Person.objects.filter(id_number__in=numbers[i : i + 5000])})
     new_people, touched = [], []
     for r in rows:
         person = existing.get(r["id_number"])
         if person is None:
-            new_people.append(Person(
-                id_number=r["id_number"], name=r["name"], gender=r["gender"], birth_date=r["birth_date"],
-                ethnicity=r["ethnicity"] or "汉族", phone=r["phone"] or "", address=r["address"] or "",
-                category=p["category"], employer=employer, agency=agency, registered_on=today,
-                contribution_method=(ContributionMethod.EMPLOYER if employer else ContributionMethod.SELF),
-            ))
+            new_people.append(
+                Person(
+                    id_number=r["id_number"],
+                    name=r["name"],
+                    gender=r["gender"],
+                    birth_date=r["birth_date"],
+                    ethnicity=r["ethnicity"] or "汉族",
+                    phone=r["phone"] or "",
+                    address=r["address"] or "",
+                    category=p["category"],
+                    employer=employer,
+                    agency=agency,
+                    registered_on=today,
+                    contribution_method=(ContributionMethod.EMPLOYER if employer else ContributionMethod.SELF),
+                )
+            )
         else:
             person.employer, person.agency, person.category = employer, agency, p["category"]
             person.version += 1
@@ -335,43 +402,84 @@ def _apply_person_enrol(*, case: Case, actor) -> dict:
         for r in rows:
             pid = by_number[r["id_number"]].pk
             if pid in touched_ids:
-                Enrolment.objects.filter(person_id=pid, insurance_type_id__in=r["insurances"],
-                                         status="suspended").update(
-                    status=EnrolmentStatus.ENDED, end_reason="新单位增员",
-                    end_month=v.month_add(dt.date.fromisoformat(r["start_month"]), -1))
+                Enrolment.objects.filter(
+                    person_id=pid, insurance_type_id__in=r["insurances"], status="suspended"
+                ).update(
+                    status=EnrolmentStatus.ENDED,
+                    end_reason="新单位增员",
+                    end_month=v.month_add(dt.date.fromisoformat(r["start_month"]), -1),
+                )
     enrolments = [(by_number[r["id_number"]].pk, code, r["start_month"]) for r in rows for code in r["insurances"]]
     try:
         if use_copy:
             _copy_enrolments(enrolments, employer=employer, agency=agency)
         else:
-            Enrolment.objects.bulk_create([
-                Enrolment(person_id=pid, insurance_type_id=code, employer=employer, agency=agency, start_month=month)
-                for pid, code, month in enrolments
-            ], batch_size=5000)
+            Enrolment.objects.bulk_create(
+                [
+                    Enrolment(
+                        person_id=pid, insurance_type_id=code, employer=employer, agency=agency, start_month=month
+                    )
+                    for pid, code, month in enrolments
+                ],
+                batch_size=5000,
+            )
     except IntegrityError:
         raise ConflictError("该人员已有有效的同险种参保登记", field="insurances") from None
-    audit_write_many(actor=actor, item_code="01010201", case=case, entries=[
-        AuditEntry("person.enrol", "person", str(by_number[r["id_number"]].pk), None,
-                   {"id_number": mask_id(r["id_number"]), "name": r["name"], "insurances": r["insurances"],
-                    "start_month": r["start_month"], "employer": p["employer"]})
-        for r in rows
-    ])
+    audit_write_many(
+        actor=actor,
+        item_code="01010201",
+        case=case,
+        entries=[
+            AuditEntry(
+                "person.enrol",
+                "person",
+                str(by_number[r["id_number"]].pk),
+                None,
+                {
+                    "id_number": mask_id(r["id_number"]),
+                    "name": r["name"],
+                    "insurances": r["insurances"],
+                    "start_month": r["start_month"],
+                    "employer": p["employer"],
+                },
+            )
+            for r in rows
+        ],
+    )
     if len(rows) == 1:
         case.person = by_number[rows[0]["id_number"]]
         case.save(update_fields=["person"])
-    return {"persons": len(rows), "created": len(new_people), "enrolments": len(enrolments),
-            "person_ids": [by_number[r["id_number"]].pk for r in rows[:50]]}
+    return {
+        "persons": len(rows),
+        "created": len(new_people),
+        "enrolments": len(enrolments),
+        "person_ids": [by_number[r["id_number"]].pk for r in rows[:50]],
+    }
 
 
-BASIC_FIELDS = {"name": ("姓名", 50), "phone": ("联系电话", 20), "address": ("居住地址", 200),
-                "ethnicity": ("民族", 20)}
+BASIC_FIELDS = {
+    "name": ("姓名", 50),
+    "phone": ("联系电话", 20),
+    "address": ("居住地址", 200),
+    "ethnicity": ("民族", 20),
+}
 
 
 @business_service("01010202")
 @transaction.atomic
-def person_change(*, actor, person: Person, changes: dict | None = None, add_insurances=None,
-                  suspend_insurances=None, resume_insurances=None, change_month=None, reason: str = "",
-                  materials: list[tuple[str, object]] | None = None, channel: str | None = None) -> Case:
+def person_change(
+    *,
+    actor,
+    person: Person,
+    changes: dict | None = None,
+    add_insurances=None,
+    suspend_insurances=None,
+    resume_insurances=None,
+    change_month=None,
+    reason: str = "",
+    materials: list[tuple[str, object]] | None = None,
+    channel: str | None = None,
+) -> Case:
     """01010202 个人变更登记: details, contribution method, benefit account, insurance add/停保/续保.
 
     A name change needs supporting material. 减员 is 停保 of the types held with the employer.
@@ -399,8 +507,9 @@ def person_change(*, actor, person: Person, changes: dict | None = None, add_ins
             diff["contribution_method"] = method
     if "benefit_bank_account" in changes or "benefit_bank_name" in changes:
         account = errors.capture(v.bank_account, changes.get("benefit_bank_account"), "benefit_bank_account")
-        bank = errors.capture(v.optional, changes.get("benefit_bank_name"), "benefit_bank_name", "待遇发放银行",
-                              max_length=100)
+        bank = errors.capture(
+            v.optional, changes.get("benefit_bank_name"), "benefit_bank_name", "待遇发放银行", max_length=100
+        )
         if account and not bank:
             errors.add("benefit_bank_name", "请填写待遇发放银行")
         if account is not None and account != person.benefit_bank_account:
@@ -416,8 +525,11 @@ def person_change(*, actor, person: Person, changes: dict | None = None, add_ins
 
     enrolments = {e.insurance_type_id: e for e in person.enrolments.exclude(status="ended")}
     names = insurance_types()
-    allowed_add = (_allowed_types(person.employer, person.category) if person.employer_id
-                   else CATEGORY_TYPES.get(person.category, {}))
+    allowed_add = (
+        _allowed_types(person.employer, person.category)
+        if person.employer_id
+        else CATEGORY_TYPES.get(person.category, {})
+    )
     add = errors.capture(v.code_list, add_insurances, "add_insurances", allowed_add) or []
     suspend = errors.capture(v.code_list, suspend_insurances, "suspend_insurances", names) or []
     resume = errors.capture(v.code_list, resume_insurances, "resume_insurances", names) or []
@@ -436,8 +548,14 @@ def person_change(*, actor, person: Person, changes: dict | None = None, add_ins
     if add or suspend or resume:
         month = errors.capture(v.parse_month, change_month, "change_month", "变更月份")
         if month:
-            errors.capture(v.start_month_window, month, today=timezone.localdate(), region=person.agency.region_id,
-                           field="change_month", label="变更月份")
+            errors.capture(
+                v.start_month_window,
+                month,
+                today=timezone.localdate(),
+                region=person.agency.region_id,
+                field="change_month",
+                label="变更月份",
+            )
             for c in suspend + resume:
                 if c in enrolments and month < enrolments[c].start_month:
                     errors.add("change_month", f"变更月份不能早于{names[c]}的参保起始月")
@@ -446,13 +564,26 @@ def person_change(*, actor, person: Person, changes: dict | None = None, add_ins
     if not (diff or add or suspend or resume) and not errors.errors:
         errors.add("non_field_errors", "没有需要变更的内容")
     errors.raise_if_any()
-    payload = {"person": person.pk, "changes": diff, "add": add, "suspend": suspend, "resume": resume,
-               "month": month.isoformat() if month else None, "reason": (reason or "").strip()[:100],
-               "needs_material": "name" in diff}
+    payload = {
+        "person": person.pk,
+        "changes": diff,
+        "add": add,
+        "suspend": suspend,
+        "resume": resume,
+        "month": month.isoformat() if month else None,
+        "reason": (reason or "").strip()[:100],
+        "needs_material": "name" in diff,
+    }
     what = "减员" if suspend and actor.role == Role.EMPLOYER else "个人变更登记"
     case = case_open(
-        actor=actor, item_code="01010202", agency=person.agency, channel=channel_for(actor, channel),
-        summary=f"{what}：{person.name}", payload=payload, person=person, employer=person.employer,
+        actor=actor,
+        item_code="01010202",
+        agency=person.agency,
+        channel=channel_for(actor, channel),
+        summary=f"{what}：{person.name}",
+        payload=payload,
+        person=person,
+        employer=person.employer,
         applicant_name=person.employer.name if actor.role == Role.EMPLOYER and person.employer else person.name,
     )
     for kind, upload in materials:
@@ -476,31 +607,60 @@ def _apply_person_change(*, case: Case, actor) -> dict:
     month = dt.date.fromisoformat(p["month"]) if p.get("month") else None
     if p["suspend"]:
         Enrolment.objects.filter(person=person, insurance_type_id__in=p["suspend"], status="active").update(
-            status=EnrolmentStatus.SUSPENDED, end_month=v.month_add(month, -1), end_reason=p["reason"])
+            status=EnrolmentStatus.SUSPENDED, end_month=v.month_add(month, -1), end_reason=p["reason"]
+        )
     if p["resume"]:
         Enrolment.objects.filter(person=person, insurance_type_id__in=p["resume"], status="suspended").update(
-            status=EnrolmentStatus.ACTIVE, end_month=None, end_reason=f"续保 {month:%Y-%m}")
+            status=EnrolmentStatus.ACTIVE, end_month=None, end_reason=f"续保 {month:%Y-%m}"
+        )
     if p["add"]:
         try:
-            Enrolment.objects.bulk_create([
-                Enrolment(person=person, insurance_type_id=c, employer=person.employer, agency=person.agency,
-                          start_month=month) for c in p["add"]
-            ])
+            Enrolment.objects.bulk_create(
+                [
+                    Enrolment(
+                        person=person,
+                        insurance_type_id=c,
+                        employer=person.employer,
+                        agency=person.agency,
+                        start_month=month,
+                    )
+                    for c in p["add"]
+                ]
+            )
         except IntegrityError:
             raise ConflictError("该人员已有有效的同险种参保登记", field="add_insurances") from None
     masked = {k: (mask_id(val) if k == "benefit_bank_account" else val) for k, val in p["changes"].items()}
-    audit_write(actor=actor, action="person.change", item_code="01010202", object_type="person",
-                object_id=person.pk, before=before,
-                after={**masked, "add": p["add"], "suspend": p["suspend"], "resume": p["resume"],
-                       "month": p["month"], "reason": p["reason"]}, case=case)
-    return {"person_id": person.pk, "changed": sorted(p["changes"]), "add": p["add"], "suspend": p["suspend"],
-            "resume": p["resume"]}
+    audit_write(
+        actor=actor,
+        action="person.change",
+        item_code="01010202",
+        object_type="person",
+        object_id=person.pk,
+        before=before,
+        after={
+            **masked,
+            "add": p["add"],
+            "suspend": p["suspend"],
+            "resume": p["resume"],
+            "month": p["month"],
+            "reason": p["reason"],
+        },
+        case=case,
+    )
+    return {
+        "person_id": person.pk,
+        "changed": sorted(p["changes"]),
+        "add": p["add"],
+        "suspend": p["suspend"],
+        "resume": p["resume"],
+    }
 
 
 @business_service("01010203")
 @transaction.atomic
-def person_terminate(*, actor, person: Person, reason: str, end_date, note: str = "",
-                     channel: str | None = None) -> Case:
+def person_terminate(
+    *, actor, person: Person, reason: str, end_date, note: str = "", channel: str | None = None
+) -> Case:
     """01010203 社会保险关系终止: death, emigration, duplicate enrolment or other — ends every relationship."""
     ensure_person_scope(actor, person)
     if person.status != PersonStatus.ACTIVE:
@@ -518,10 +678,14 @@ def person_terminate(*, actor, person: Person, reason: str, end_date, note: str 
         errors.add("note", "终止原因为「其他」时须填写说明")
     errors.raise_if_any()
     return case_open(
-        actor=actor, item_code="01010203", agency=person.agency, channel=channel_for(actor, channel),
-        summary=f"社会保险关系终止：{person.name}（{TerminationReason(reason).label}）", person=person,
-        employer=person.employer, payload={"person": person.pk, "reason": reason, "date": day.isoformat(),
-                                           "note": note_text},
+        actor=actor,
+        item_code="01010203",
+        agency=person.agency,
+        channel=channel_for(actor, channel),
+        summary=f"社会保险关系终止：{person.name}（{TerminationReason(reason).label}）",
+        person=person,
+        employer=person.employer,
+        payload={"person": person.pk, "reason": reason, "date": day.isoformat(), "note": note_text},
     )
 
 
@@ -532,17 +696,29 @@ def _apply_person_terminate(*, case: Case, actor) -> dict:
     if person.status != PersonStatus.ACTIVE:
         raise ConflictError("该人员社会保险关系已终止", field="status")
     day = dt.date.fromisoformat(p["date"])
-    ended = Enrolment.objects.filter(person=person).exclude(status="ended").update(
-        status=EnrolmentStatus.ENDED, end_month=day.replace(day=1),
-        end_reason=f"关系终止：{TerminationReason(p['reason']).label}")
+    ended = (
+        Enrolment.objects.filter(person=person)
+        .exclude(status="ended")
+        .update(
+            status=EnrolmentStatus.ENDED,
+            end_month=day.replace(day=1),
+            end_reason=f"关系终止：{TerminationReason(p['reason']).label}",
+        )
+    )
     before = snapshot(person, ["status", "terminated_on", "termination_reason"])
     person.status, person.terminated_on, person.termination_reason = PersonStatus.TERMINATED, day, p["reason"]
     person.version += 1
     person.save(update_fields=["status", "terminated_on", "termination_reason", "version"])
-    audit_write(actor=actor, action="person.terminate", item_code="01010203", object_type="person",
-                object_id=person.pk, before=before,
-                after={**snapshot(person, ["status", "terminated_on", "termination_reason"]), "note": p["note"]},
-                case=case)
+    audit_write(
+        actor=actor,
+        action="person.terminate",
+        item_code="01010203",
+        object_type="person",
+        object_id=person.pk,
+        before=before,
+        after={**snapshot(person, ["status", "terminated_on", "termination_reason"]), "note": p["note"]},
+        case=case,
+    )
     for hook in TERMINATION_HOOKS:
         hook(person=person, case=case, actor=actor)
     return {"person_id": person.pk, "enrolments_ended": ended}
