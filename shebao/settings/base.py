@@ -152,6 +152,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "shebao.core.choices.CaseStatus",
+        "EmployerStatusEnum": "shebao.registration.choices.EmployerStatus",
+        "PersonStatusEnum": "shebao.registration.choices.PersonStatus",
+        "EnrolmentStatusEnum": "shebao.registration.choices.EnrolmentStatus",
+    },
 }
 
 LOGGING = {
