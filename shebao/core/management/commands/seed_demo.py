@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -49,10 +50,8 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(self._logins_table(result.logins, password))
-        self.stdout.write(
-            "启动：python manage.py runserver，然后在浏览器打开 http://127.0.0.1:8000/ 用上表账号登录"
-            "（管理后台 http://127.0.0.1:8000/admin/）。"
-        )
+        url = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/"
+        self.stdout.write(f"在浏览器打开 {url} 用上表账号登录（管理后台 {url}admin/）。")
 
     @staticmethod
     def _logins_table(logins: list[tuple[str, str, str, str]], password: str) -> str:
