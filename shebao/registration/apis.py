@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
 from django.urls import reverse
@@ -72,7 +73,7 @@ from .services import (
 )
 from .services.employers import EMPLOYER_FIELDS
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = settings.SHEBAO_UPLOAD_TYPES[".xlsx"]
 ID_MAX = 2**63 - 1
 
 

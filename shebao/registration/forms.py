@@ -16,22 +16,11 @@ from shebao.core.models import Agency, Region
 from .choices import ContributionMethod, PersonCategory, Scheme, TerminationReason, UnitType
 from .models import Employer, InsuranceType
 from .selectors import employers_for, persons_for
+from .services.employers import EMPLOYER_FIELDS
+from .services.persons import BASIC_FIELDS
 
-EMPLOYER_DETAIL_FIELDS = [
-    "uscc",
-    "name",
-    "unit_type",
-    "legal_rep",
-    "address",
-    "region",
-    "industry_code",
-    "injury_risk_class",
-    "contact_name",
-    "contact_phone",
-    "bank_name",
-    "bank_account",
-]
-PERSON_BASIC_FIELDS = ["name", "phone", "address", "ethnicity"]
+EMPLOYER_DETAIL_FIELDS = EMPLOYER_FIELDS
+PERSON_BASIC_FIELDS = list(BASIC_FIELDS)
 CATEGORY_HINT = "单位职工：单位已参加的险种；灵活就业人员：110、310；城乡居民：170、390"
 
 

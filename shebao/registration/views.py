@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, Q
@@ -67,7 +68,7 @@ from .services import (
     person_terminate,
 )
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = settings.SHEBAO_UPLOAD_TYPES[".xlsx"]
 BULK_ERRORS_KEY = "registration.bulk_errors"
 
 # --------------------------------------------------------------------------------------------------------------

@@ -200,21 +200,9 @@ def demo_exists() -> bool:
 
 
 def _employer_data(e: dict, month: dt.date) -> dict:
-    keys = (
-        "uscc",
-        "name",
-        "unit_type",
-        "legal_rep",
-        "address",
-        "region",
-        "industry_code",
-        "injury_risk_class",
-        "contact_name",
-        "contact_phone",
-        "bank_name",
-        "bank_account",
-        "insurances",
-    )
+    from shebao.registration.services.employers import EMPLOYER_FIELDS
+
+    keys = (*EMPLOYER_FIELDS, "insurances")
     return {**{k: e[k] for k in keys}, "start_month": f"{month:%Y-%m}"}
 
 
