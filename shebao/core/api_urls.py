@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import apis
+from . import api as apis
 
 urlpatterns = [
     path("auth/token/", apis.TokenObtainApi.as_view(), name="token"),

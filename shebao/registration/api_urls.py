@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from shebao.core.apis import NotFoundApi
+from shebao.core.api import NotFoundApi
 
 from . import apis
 

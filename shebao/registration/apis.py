@@ -20,10 +20,10 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from shebao.core.access import can_view_full_id
-from shebao.core.api import ErrorSerializer
-from shebao.core.apis import (
+from shebao.core.api import (
     CaseDetailSerializer,
     CaseSerializer,
+    ErrorSerializer,
     ShebaoApi,
     StrictBooleanField,
     StrictCharField,

@@ -139,9 +139,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "shebao.core.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "shebao.core.api.errors.Pagination",
     "PAGE_SIZE": 20,
-    "EXCEPTION_HANDLER": "shebao.core.api.exception_handler",
+    "EXCEPTION_HANDLER": "shebao.core.api.errors.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "COERCE_DECIMAL_TO_STRING": True,
 }

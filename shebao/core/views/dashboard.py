@@ -1,0 +1,77 @@
+"""工作台首页: the dashboard of each kind of user."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from ..access import cases_for, is_staff
+from ..choices import Action, CaseStatus
+from ..models import RoleGrant
+from .helpers import home_url
+
+# --------------------------------------------------------------------------------------------------------------
+# Dashboard
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _role_can(user, action: str) -> bool:
+    return RoleGrant.objects.filter(role=user.role, action=action).exists()
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """工作台首页: my open cases, cases waiting for my review, online applications waiting for acceptance."""
+    user = request.user
+    if not is_staff(user):
+        return redirect(home_url(user))
+    cases = cases_for(user).select_related("item__parent")
+    can_handle, can_review = _role_can(user, Action.HANDLE), _role_can(user, Action.REVIEW)
+    mine = cases.filter(handler=user, status=CaseStatus.ACCEPTED)
+    review = (
+        cases.filter(status=CaseStatus.ACCEPTED).exclude(handler=user).exclude(submitted_by=user)
+        if can_review
+        else cases.none()
+    )
+    online = cases.filter(status=CaseStatus.SUBMITTED) if can_handle else cases.none()
+    today = timezone.localdate()
+    overdue = cases.filter(status__in=[CaseStatus.SUBMITTED, CaseStatus.ACCEPTED], due_date__lt=today)
+    context = {
+        "today": today,
+        "can_handle": can_handle,
+        "can_review": can_review,
+        "queues": [
+            {
+                "key": "mine",
+                "title": "我的在办业务",
+                "hint": "由我受理、等待复核的业务",
+                "show": can_handle,
+                "count": mine.count(),
+                "cases": list(mine[:8]),
+                "empty": "目前没有由您经办的在办业务。",
+            },
+            {
+                "key": "review",
+                "title": "待我复核",
+                "hint": "他人经办、等待复核的业务",
+                "show": can_review,
+                "count": review.count(),
+                "cases": list(review[:8]),
+                "empty": "目前没有等待您复核的业务。",
+            },
+            {
+                "key": "online",
+                "title": "网上申报待受理",
+                "hint": "单位和个人网上申报的业务",
+                "show": can_handle,
+                "count": online.count(),
+                "cases": list(online[:8]),
+                "empty": "目前没有待受理的网上申报。",
+            },
+        ],
+        "overdue_count": overdue.count(),
+        "completed_today": cases.filter(status=CaseStatus.COMPLETED, completed_at__date=today).count(),
+    }
+    return render(request, "core/dashboard.html", context)

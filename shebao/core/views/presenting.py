@@ -1,0 +1,102 @@
+"""Case presentation: an item's payload rendered readably, and the Chinese names of audit actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..identifiers import mask_id
+from ..models import Case
+
+# --------------------------------------------------------------------------------------------------------------
+# Case presentation: payloads rendered readably (items register their presenter)
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CaseView:
+    """A case's request as the clerk reads it: labelled fields, and tables (e.g. the rows of a bulk 增员)."""
+
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    tables: list[dict] = field(default_factory=list)  # {"title", "headers", "rows", "more"}
+
+
+# item code (or prefix) → presenter(case, actor) -> CaseView
+CASE_PRESENTERS: dict[str, Callable[[Case, object], CaseView]] = {}
+
+_GENERIC_LABELS = {
+    "id_number": "社会保障号码",
+    "name": "名称",
+    "reason": "原因",
+    "note": "说明",
+    "month": "月份",
+    "start_month": "起始月",
+    "date": "日期",
+}
+_SECRET_KEYS = ("id_number", "benefit_bank_account", "bank_account")
+
+
+def register_presenter(code: str) -> Callable:
+    """Register the function that renders the payload of cases of item `code` (or a code prefix)."""
+
+    def decorate(func: Callable[[Case, object], CaseView]) -> Callable[[Case, object], CaseView]:
+        CASE_PRESENTERS[code] = func
+        return func
+
+    return decorate
+
+
+def _plain(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list | tuple):
+        return "、".join(_plain(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{_plain(v)}" for k, v in value.items()) or "—"
+    return str(value)
+
+
+def present_case(case: Case, actor) -> CaseView:
+    """The presenter registered for the case's item (longest code prefix wins), else a generic key/value list."""
+    for n in range(len(case.item_id), 1, -1):
+        presenter = CASE_PRESENTERS.get(case.item_id[:n])
+        if presenter is not None:
+            return presenter(case, actor)
+    view = CaseView()
+    for key, value in (case.payload or {}).items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            headers = list(value[0])
+            rows = [[_plain(mask_id(r.get(h)) if h in _SECRET_KEYS else r.get(h)) for h in headers] for r in value]
+            view.tables.append({"title": key, "headers": headers, "rows": rows[:100], "more": len(rows) - 100})
+        else:
+            shown = mask_id(str(value)) if key in _SECRET_KEYS and value else value
+            view.fields.append((_GENERIC_LABELS.get(key, key), _plain(shown)))
+    return view
+
+
+_AUDIT_LABELS = {
+    "case.submit": "申报",
+    "case.accept": "受理",
+    "case.approve": "复核通过",
+    "case.complete": "办结",
+    "case.reject": "退回",
+    "case.withdraw": "撤回",
+    "attachment.add": "上传材料",
+    "employer.create": "单位参保登记",
+    "employer.change": "单位信息变更",
+    "employer.cancel": "单位注销",
+    "employer.transfer_agency": "成建制转移",
+    "person.enrol": "个人参保登记",
+    "person.change": "个人信息变更",
+    "person.move": "单位分立合并转移",
+    "person.terminate": "社会保险关系终止",
+    "employer.import": "历史数据导入",
+    "person.import": "历史数据导入",
+}
+
+
+def audit_label(action: str) -> str:
+    """Chinese name of an audit action."""
+    return _AUDIT_LABELS.get(action, action)
