@@ -1,0 +1,245 @@
+"""Employer pages (workbench): search, detail, 01010101 enrol, 01010102 change, 01010103 deregister."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from shebao.core.catalog import catalog_view
+from shebao.core.models import Case
+from shebao.core.views import (
+    menu_start,
+    paginate,
+    staff_required,
+)
+
+from .. import forms as f
+from ..choices import (
+    EmployerStatus,
+)
+from ..models import Enrolment
+from ..selectors import (
+    active_employee_count,
+    employer_search,
+    person_search,
+)
+from ..services import (
+    employer_change,
+    employer_deregister,
+    employer_enrol,
+    employer_restructure,
+    employer_transfer_agency,
+)
+from .common import _can, _employer_or_404, _related_cases, _submit, change_history
+
+# --------------------------------------------------------------------------------------------------------------
+# Employers (workbench)
+# --------------------------------------------------------------------------------------------------------------
+
+
+@staff_required
+def employer_list(request: HttpRequest) -> HttpResponse:
+    """单位查询: search units by name, 统一社会信用代码 or 社会保险登记编号."""
+    q = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    qs = employer_search(actor=request.user, q=q, status=status if status in EmployerStatus.values else "")
+    item = request.GET.get("item", "")
+    context = {
+        "page": paginate(request, qs),
+        "q": q,
+        "status": status,
+        "statuses": EmployerStatus.choices,
+        "item_hint": item if item in ("01010102", "01010103", "01010201") else "",
+        "can_enrol": _can(request.user, "01010101"),
+    }
+    template = "registration/_employer_results.html" if request.htmx else "registration/employer_list.html"
+    return render(request, template, context)
+
+
+@catalog_view("01010101")
+@staff_required
+def employer_enrol_view(request: HttpRequest) -> HttpResponse:
+    """01010101 单位参保登记 at the window: the unit's declaration becomes an accepted case for review."""
+    form = f.EmployerEnrolForm(
+        request.POST or None,
+        agency=request.user.agency,
+        initial={
+            "region": request.user.agency.region_id,
+            "start_month": f"{timezone.localdate():%Y-%m}",
+            "insurances": ["110", "210", "310", "410", "510"],
+        },
+    )
+    return _submit(
+        request,
+        form,
+        lambda: employer_enrol(actor=request.user, data=form.service_data()),
+        "registration/employer_enrol.html",
+        {"code": "01010101"},
+    )
+
+
+@staff_required
+def employer_detail(request: HttpRequest, employer_id: int) -> HttpResponse:
+    """参保单位详情: details, insurance types, employees, cases and change history, with the registration actions."""
+    employer = _employer_or_404(request, employer_id)
+    user = request.user
+    employees = person_search(actor=user, employer_id=employer.pk).prefetch_related(
+        Prefetch(
+            "enrolments",
+            queryset=Enrolment.objects.exclude(status="ended").select_related("insurance_type"),
+            to_attr="open_enrolments",
+        )
+    )
+    context = {
+        "employer": employer,
+        "insurances": employer.insurances.select_related("insurance_type").order_by("-active", "insurance_type_id"),
+        "employees": paginate(request, employees),
+        "active_count": active_employee_count(employer),
+        "cases": _related_cases(request, employer=employer)[:20],
+        "history": change_history("employer", employer.pk, full=True),
+        "can": {code: _can(user, code) for code in ("01010102", "01010103", "01010201")},
+        "active": employer.status == EmployerStatus.ACTIVE,
+        "today": timezone.localdate(),
+    }
+    if request.htmx and request.GET.get("page"):
+        return render(request, "registration/_employees.html", context)
+    return render(request, "registration/employer_detail.html", context)
+
+
+@catalog_view("01010102")
+@menu_start("registration:employer-list")
+@staff_required
+def employer_change_view(request: HttpRequest, employer_id: int) -> HttpResponse:
+    """01010102 单位变更登记: details and insurance types (the change applies when the reviewer approves)."""
+    employer = _employer_or_404(request, employer_id)
+    form = f.EmployerChangeForm(request.POST or None, employer=employer, agency=request.user.agency)
+
+    def call() -> Case:
+        return employer_change(
+            actor=request.user,
+            employer=employer,
+            changes=form.details(),
+            add_insurances=form.value("add_insurances", []),
+            remove_insurances=form.value("remove_insurances", []),
+            effective_month=form.value("effective_month") or None,
+        )
+
+    return _submit(request, form, call, "registration/employer_change.html", {"employer": employer, "code": "01010102"})
+
+
+@catalog_view("01010102")
+@menu_start("registration:employer-list")
+@staff_required
+def employer_restructure_view(request: HttpRequest, employer_id: int) -> HttpResponse:
+    """01010102 单位分立合并: the unit's employees move to the successor unit(s) in one case."""
+    employer = _employer_or_404(request, employer_id)
+    form = f.EmployerRestructureForm(request.POST or None)
+
+    def call() -> Case:
+        data = form.parsed(request.user)
+        sources = [employer, *[e for e in data["others"] if e.pk != employer.pk]]
+        return employer_restructure(
+            actor=request.user,
+            kind=data["kind"],
+            sources=sources,
+            targets=data["targets"],
+            assignments=data["assignments"],
+            effective_month=data["effective_month"],
+            cancel_sources=data["cancel_sources"],
+        )
+
+    return _submit(
+        request,
+        form,
+        call,
+        "registration/simple_form.html",
+        {
+            "employer": employer,
+            "code": "01010102",
+            "title": "单位分立合并",
+            "submit": "提交分立合并",
+            "back": reverse("registration:employer-detail", args=[employer.pk]),
+            "intro": "原单位在职参保人员的参保关系转入承继单位，自生效月起在承继单位参保；合并时原单位默认注销。",
+        },
+    )
+
+
+@catalog_view("01010102")
+@menu_start("registration:employer-list")
+@staff_required
+def employer_transfer_view(request: HttpRequest, employer_id: int) -> HttpResponse:
+    """01010102 成建制转移: the unit and all its employees move to another agency of this system."""
+    employer = _employer_or_404(request, employer_id)
+    form = f.EmployerTransferForm(request.POST or None, employer=employer)
+
+    def call() -> Case:
+        return employer_transfer_agency(
+            actor=request.user,
+            employer=employer,
+            to_agency=form.agency(),
+            effective_month=form.value("effective_month"),
+        )
+
+    return _submit(
+        request,
+        form,
+        call,
+        "registration/simple_form.html",
+        {
+            "employer": employer,
+            "code": "01010102",
+            "title": "成建制转移",
+            "submit": "提交成建制转移",
+            "back": reverse("registration:employer-detail", args=[employer.pk]),
+            "intro": "单位及其全部在职参保人员整体转至本系统内的另一经办机构。",
+        },
+    )
+
+
+@catalog_view("01010103")
+@menu_start("registration:employer-list")
+@staff_required
+def employer_deregister_view(request: HttpRequest, employer_id: int) -> HttpResponse:
+    """01010103 单位注销登记: refused while the unit still has insured employees (or arrears)."""
+    employer = _employer_or_404(request, employer_id)
+    form = f.EmployerDeregisterForm(request.POST or None, initial={"cancel_date": timezone.localdate().isoformat()})
+
+    def call() -> Case:
+        return employer_deregister(
+            actor=request.user,
+            employer=employer,
+            reason=form.value("reason"),
+            cancel_date=form.value("cancel_date") or None,
+        )
+
+    return _submit(
+        request,
+        form,
+        call,
+        "registration/simple_form.html",
+        {
+            "employer": employer,
+            "code": "01010103",
+            "title": "单位注销登记",
+            "submit": "提交注销登记",
+            "back": reverse("registration:employer-detail", args=[employer.pk]),
+            "danger": True,
+            "intro": "单位仍有在职参保人员（或欠费）时不能注销；注销后单位及其职工的参保关系全部终止。",
+        },
+    )
+
+
+@catalog_view("01010101")
+@login_required
+def employer_receipt(request: HttpRequest, employer_id: int) -> HttpResponse:
+    """01010101 社会保险登记回执 (PDF) of a registered unit."""
+    from ..documents import employer_receipt_pdf
+
+    employer = _employer_or_404(request, employer_id)
+    response = HttpResponse(employer_receipt_pdf(employer=employer), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{employer.reg_no}.pdf"'
+    return response
