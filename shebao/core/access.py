@@ -10,7 +10,8 @@ from .models import Case, RoleGrant
 
 STAFF_ROLES = (Role.CLERK, Role.REVIEWER, Role.AGENCY_ADMIN, Role.AUDITOR, Role.FINANCE)
 
-# Shipped defaults; agencies edit RoleGrant rows in the admin.
+# Shipped defaults for staff (every item); what employers and insured people may submit online is declared by
+# each item (`BusinessItem.grants` in `<app>/items.py`). Agencies edit RoleGrant rows afterwards.
 DEFAULT_GRANTS: list[tuple[str, str, str]] = [
     (Role.CLERK, "", Action.HANDLE),
     (Role.CLERK, "", Action.VIEW),
@@ -21,21 +22,32 @@ DEFAULT_GRANTS: list[tuple[str, str, str]] = [
     (Role.AGENCY_ADMIN, "", Action.VIEW),
     (Role.AUDITOR, "", Action.VIEW),
     (Role.FINANCE, "", Action.VIEW),
-    (Role.EMPLOYER, "010102", Action.HANDLE),
-    (Role.EMPLOYER, "01010102", Action.HANDLE),
     (Role.EMPLOYER, "", Action.VIEW),
-    (Role.INSURED, "01010201", Action.HANDLE),
-    (Role.INSURED, "01010202", Action.HANDLE),
     (Role.INSURED, "", Action.VIEW),
 ]
 
 
-def has_grant(actor, item_code: str, action: str) -> bool:
-    """Does the actor's role hold `action` on catalogue item `item_code`?"""
+def grant_set(actor) -> frozenset[tuple[str, str]]:
+    """(item prefix, action) pairs the actor's role holds, read once per user object (one query per request)."""
     if actor is None or not actor.is_authenticated or not actor.is_active:
-        return False
-    prefixes = [item_code[:n] for n in range(0, len(item_code) + 1, 2)]
-    return RoleGrant.objects.filter(role=actor.role, action=action, item_prefix__in=prefixes).exists()
+        return frozenset()
+    cached = getattr(actor, "_shebao_grants", None)
+    if cached is None or cached[0] != actor.role:
+        pairs = frozenset(RoleGrant.objects.filter(role=actor.role).values_list("item_prefix", "action"))
+        cached = (actor.role, pairs)
+        actor._shebao_grants = cached
+    return cached[1]
+
+
+def has_grant(actor, item_code: str, action: str) -> bool:
+    """Does the actor's role hold `action` on catalogue item `item_code` (or on a prefix of it)?"""
+    grants = grant_set(actor)
+    return any((item_code[:n], action) in grants for n in range(0, len(item_code) + 1, 2))
+
+
+def has_any_grant(actor, action: str) -> bool:
+    """Does the actor's role hold `action` on any item at all (e.g. may review something)?"""
+    return any(a == action for _, a in grant_set(actor))
 
 
 def require_grant(actor, item_code: str, action: str) -> None:

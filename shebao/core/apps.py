@@ -23,4 +23,9 @@ class CoreConfig(AppConfig):
     verbose_name = "平台基础"
 
     def ready(self) -> None:
+        from django.utils.module_loading import autodiscover_modules
+
+        # Every app's services, presenters and business items (`<app>/items.py` registers them; a code
+        # registered twice raises ImproperlyConfigured here, so the system does not start).
+        autodiscover_modules("services", "presenters", "items")
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="shebao.core.reference")

@@ -1,41 +1,33 @@
 """Case services (业务经办): open, accept, approve (maker-checker), reject, withdraw, attach materials.
 
-Each business item registers an *applier*: the function that changes the records when its case is
-approved. Until then the request lives only in the case payload.
+Each business item declares (in its app's `items.py`) an *applier*: the function that changes the records
+when its case is approved. Until then the request lives only in the case payload. A case claims its
+subjects with *keys* (`CaseKey`, unique): a second open case for the same subject and item is refused at
+submission, in the database.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .access import is_staff, require_grant
 from .audit import audit_write
 from .choices import Action, CaseStatus, Channel
 from .errors import ApplicationError, ConflictError
-from .models import Agency, Attachment, Case, CatalogItem, Sequence
+from .items import get_item
+from .models import Agency, Attachment, Case, CaseKey, CatalogItem, Sequence
 from .parameters import param_lookup
+from .payloads import Payload
 from .workdays import CalendarMissing, add_working_days
-
-Applier = Callable[..., dict]
-APPLIERS: dict[str, Applier] = {}
-
-
-def register_applier(code: str) -> Callable[[Applier], Applier]:
-    """Register the function that applies an approved case of item `code` to the records."""
-
-    def decorate(func: Applier) -> Applier:
-        APPLIERS[code] = func
-        return func
-
-    return decorate
 
 
 def next_number(name: str, *, width: int = 6) -> int:
@@ -55,6 +47,72 @@ def next_numbers(name: str, count: int) -> range:
     seq.value += count
     seq.save(update_fields=["value"])
     return range(first, first + count)
+
+
+@dataclass(frozen=True)
+class CaseKeySpec:
+    """A subject a case claims while open: `key` (e.g. "01010201:id:330102…") and the form field it concerns."""
+
+    key: str
+    field: str = "non_field_errors"
+    label: str = ""  # how the subject is named in the refusal, e.g. "该人员"
+
+
+def subject_key(item_code: str, kind: str, value, *, field: str = "non_field_errors", label: str = "") -> CaseKeySpec:
+    """The key of one subject of an item's case: kind is "id" (ID number), "uscc", "person" or "employer"."""
+    return CaseKeySpec(f"{item_code}:{kind}:{value}", field, label)
+
+
+def pending_cases(keys: Iterable[str]) -> dict[str, Case]:
+    """Open cases holding any of `keys` (key → case), for refusals that name the pending case."""
+    keys = list(keys)
+    found: dict[str, Case] = {}
+    for i in range(0, len(keys), 5000):
+        for ck in CaseKey.objects.filter(key__in=keys[i : i + 5000]).select_related("case__item__parent"):
+            found[ck.key] = ck.case
+    return found
+
+
+def pending_message(case: Case, label: str = "") -> str:
+    """ "该人员已有在办的「…」业务（业务流水号 …），请勿重复申报"."""
+    who = label or "该对象"
+    return f"{who}已有在办的「{case.item.full_name}」业务（业务流水号 {case.number}），请勿重复申报"
+
+
+def _refuse_pending(keys: list[CaseKeySpec]) -> None:
+    if not keys:
+        return
+    pending = pending_cases(k.key for k in keys)
+    if pending:
+        errors: dict[str, list[str]] = {}
+        for spec in keys:
+            if spec.key in pending:
+                errors.setdefault(spec.field, []).append(pending_message(pending[spec.key], spec.label))
+        first = next(iter(errors.values()))[0]
+        raise ConflictError(first, errors=errors)
+
+
+def _claim(case: Case, keys: list[CaseKeySpec]) -> None:
+    """Insert the case's keys; the unique index refuses a concurrent case that got there first."""
+    if not keys:
+        return
+    try:
+        with transaction.atomic():
+            CaseKey.objects.bulk_create([CaseKey(key=k.key, case=case, field=k.field) for k in keys], batch_size=5000)
+    except IntegrityError:
+        raise ConflictError("同一对象的同类业务正在办理中（刚刚已有人提交），请勿重复申报") from None
+
+
+def _refuse_own_case(actor, case: Case) -> None:
+    """Maker-checker by account and by person: not the handler or submitter, nor the subject of the case."""
+    if actor.pk in (case.handler_id, case.submitted_by_id):
+        raise ApplicationError("复核人不能是该业务的经办人或申报人（双人复核）", field="reviewer")
+    own_id = (getattr(actor, "id_number", "") or "").strip().upper()
+    own_person = getattr(actor, "person_id", None)
+    if case.person_id and (case.person_id == own_person or (own_id and case.person.id_number == own_id)):
+        raise ApplicationError("复核人不能复核本人参保记录的业务（回避）", field="reviewer")
+    if own_id and CaseKey.objects.filter(case=case, key__endswith=f":id:{own_id}").exists():
+        raise ApplicationError("复核人不能复核本人参保记录的业务（回避）", field="reviewer")
 
 
 def _due(item_code: str, agency: Agency, start: dt.date) -> tuple[dt.date | None, str]:
@@ -78,14 +136,20 @@ def case_open(
     agency: Agency,
     channel: str,
     summary: str,
-    payload: dict,
+    payload: Payload | dict,
     employer=None,
     person=None,
     applicant_name: str = "",
+    keys: Iterable[CaseKeySpec] = (),
 ) -> Case:
-    """Open a case. Staff at the window accept it at once; items without review complete at once."""
+    """Open a case (the one way every item starts). Staff at the window accept it at once; items without review
+    complete at once. `keys` claim the case's subjects: an open case with the same key refuses this one."""
     require_grant(actor, item_code, Action.HANDLE)
     item = CatalogItem.objects.get(code=item_code)
+    if isinstance(payload, Payload):
+        payload = payload.to_json()
+    keys = list(keys)
+    _refuse_pending(keys)
     now = timezone.now()
     today = timezone.localdate(now)
     number = f"{today:%Y%m%d}{agency.region_id}{next_number('case:' + today.isoformat()):06d}"
@@ -105,6 +169,7 @@ def case_open(
         due_date=due_date,
         due_note=due_note,
     )
+    _claim(case, keys)
     audit_write(
         actor=actor,
         action="case.submit",
@@ -131,7 +196,8 @@ def _accept(actor, case: Case) -> None:
 
 
 def _complete(actor, case: Case) -> None:
-    applier = APPLIERS.get(case.item_id)
+    registered = get_item(case.item_id)
+    applier = registered.applier if registered else None
     if applier is None:
         raise ApplicationError(f"业务 {case.item_id} 尚未实现办结处理")
     result = applier(case=case, actor=actor) or {}
@@ -141,6 +207,7 @@ def _complete(actor, case: Case) -> None:
     case.completed_at = now
     case.version += 1
     case.save(update_fields=["status", "result", "reviewer", "approved_at", "completed_at", "version"])
+    CaseKey.objects.filter(case=case).delete()
     audit_write(
         actor=actor,
         action="case.complete",
@@ -179,8 +246,7 @@ def case_approve(*, actor, case: Case, version: int | None = None) -> Case:
     """复核通过: a reviewer other than the handler approves; the item's applier changes the records."""
     require_grant(actor, case.item_id, Action.REVIEW)
     case = _lock(case, (CaseStatus.ACCEPTED,), version)
-    if actor.pk in (case.handler_id, case.submitted_by_id):
-        raise ApplicationError("复核人不能是该业务的经办人或申报人（双人复核）", field="reviewer")
+    _refuse_own_case(actor, case)
     case.reviewer, case.approved_at = actor, timezone.now()
     audit_write(
         actor=actor, action="case.approve", item_code=case.item_id, object_type="case", object_id=case.pk, case=case
@@ -198,8 +264,7 @@ def case_reject(*, actor, case: Case, reason: str, version: int | None = None) -
     locked = _lock(case, (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED), version)
     if locked.status == CaseStatus.ACCEPTED:
         require_grant(actor, locked.item_id, Action.REVIEW)
-        if actor.pk in (locked.handler_id, locked.submitted_by_id):
-            raise ApplicationError("复核人不能是该业务的经办人或申报人（双人复核）", field="reviewer")
+        _refuse_own_case(actor, locked)
         locked.reviewer = actor
     else:
         require_grant(actor, locked.item_id, Action.HANDLE)
@@ -209,6 +274,7 @@ def case_reject(*, actor, case: Case, reason: str, version: int | None = None) -
     locked.status, locked.reason, locked.closed_at = CaseStatus.REJECTED, reason[:500], timezone.now()
     locked.version += 1
     locked.save(update_fields=["status", "reason", "closed_at", "reviewer", "handler", "version"])
+    CaseKey.objects.filter(case=locked).delete()
     audit_write(
         actor=actor,
         action="case.reject",
@@ -230,6 +296,7 @@ def case_withdraw(*, actor, case: Case, reason: str = "", version: int | None = 
     locked.status, locked.reason, locked.closed_at = CaseStatus.WITHDRAWN, reason[:500], timezone.now()
     locked.version += 1
     locked.save(update_fields=["status", "reason", "closed_at", "version"])
+    CaseKey.objects.filter(case=locked).delete()
     audit_write(
         actor=actor,
         action="case.withdraw",

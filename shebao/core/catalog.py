@@ -1,13 +1,12 @@
-"""The business catalogue: loading the 152 GB/T 35617 items and registering the code that implements them.
+"""The business catalogue: loading the 152 GB/T 35617 items, and marking the views that serve them.
 
-Services declare their item with `@business_service("01010101")`; API and UI views carry a `catalog_code`
-attribute (or a `catalog_codes` tuple); test modules declare `pytestmark = pytest.mark.catalog(...)`.
-`manage.py catalog_coverage` derives its report from these registrations.
+Services, appliers and presenters are declared per item in `<app>/items.py` (`shebao.core.items`); API and UI
+views carry `catalog_codes` (`@catalog_view(...)` or a class attribute); test modules declare
+`pytestmark = pytest.mark.catalog(...)`. `manage.py catalog_coverage` derives its report from these.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,26 +14,6 @@ import yaml
 from django.conf import settings
 
 CATALOG_FILE = Path(settings.PACKAGE_DIR) / "data" / "business-catalog.yaml"
-
-# code -> list of dotted paths of the services that carry the item out
-SERVICE_REGISTRY: dict[str, list[str]] = {}
-
-
-def business_service(*codes: str) -> Callable:
-    """Mark a service function as carrying out the given catalogue item(s)."""
-
-    def decorate(func: Callable) -> Callable:
-        for code in codes:
-            SERVICE_REGISTRY.setdefault(code, []).append(f"{func.__module__}.{func.__qualname__}")
-        func.catalog_codes = codes
-
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            return func(*args, **kwargs)
-
-        return wrapper
-
-    return decorate
 
 
 def iter_catalog_nodes() -> list[dict]:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from django.urls import NoReverseMatch, reverse
 
-from .access import is_staff
+from . import items
+from .access import has_grant, is_staff
 from .choices import Role
 
 
@@ -141,4 +142,23 @@ def navigation(request) -> dict:
     }
     if kind == "staff":
         nav["menu"] = build_menu(active)
+        nav["links"] = visible_links(user, "nav_links", nav["url_name"])
+    else:
+        nav["links"] = visible_links(user, "portal_links", nav["url_name"])
     return {"nav": nav}
+
+
+def visible_links(user, kind: str, current: str = "") -> list[dict]:
+    """The registry's links of `kind` that this user's role sees and holds the grant for (role-aware menus)."""
+    out = []
+    for link in items.links(kind):
+        if link.roles and user.role not in link.roles:
+            continue
+        if link.item_code and not has_grant(user, link.item_code, link.action):
+            continue
+        try:
+            url = reverse(link.url_name)
+        except NoReverseMatch:
+            continue
+        out.append({"label": link.label, "url": url, "active": current in (link.url_name, *link.active_on)})
+    return out

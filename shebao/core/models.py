@@ -74,6 +74,12 @@ class User(AbstractUser):
         "registration.Person", null=True, blank=True, on_delete=models.PROTECT, verbose_name="本人"
     )
     display_name = models.CharField("姓名", max_length=50, blank=True)
+    id_number = models.CharField(
+        "本人社会保障号码",
+        max_length=18,
+        blank=True,
+        help_text="工作人员本人的号码：复核时回避本人及本人参保记录的业务",
+    )
 
     class Meta:
         verbose_name = "用户"
@@ -179,6 +185,7 @@ class Case(models.Model):
     due_date = models.DateField("办结时限", null=True, blank=True)
     due_note = models.CharField("时限说明", max_length=200, blank=True)
     reason = models.CharField("退回/撤回原因", max_length=500, blank=True)
+    materials_waiver = models.CharField("容缺受理原因", max_length=200, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -196,6 +203,25 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED, CaseStatus.APPROVED)
+
+
+class CaseKey(models.Model):
+    """An open case's claim on its subject (item + ID number, unit or person): one open case per key.
+
+    The unique index is what refuses a second submission for the same subject, even when two arrive at once;
+    the keys are removed when the case is completed, rejected or withdrawn.
+    """
+
+    key = models.CharField("业务主体键", max_length=120, unique=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="keys", verbose_name="业务经办单")
+    field = models.CharField("字段", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "在办业务主体"
+        verbose_name_plural = "在办业务主体"
+
+    def __str__(self) -> str:
+        return self.key
 
 
 def _attachment_path(instance: Attachment, filename: str) -> str:

@@ -10,7 +10,8 @@ from django.db import transaction
 
 from .access import DEFAULT_GRANTS
 from .catalog import iter_catalog_nodes
-from .models import CalendarYear, CatalogItem, Region, RoleGrant
+from .items import all_grants
+from .models import CalendarYear, CatalogItem, Region, RoleGrant, Sequence
 from .parameters import load_default_parameters
 from .workdays import seed_calendar_from_package
 
@@ -67,11 +68,26 @@ def load_catalog() -> int:
 
 
 def load_grants() -> None:
-    """Create the shipped role grants if the table is empty (agencies edit them afterwards)."""
+    """Ship the staff grants once (empty table), and each registered item's grants once per item.
+
+    A marker per item (`Sequence` "grants:<code>") remembers what was shipped, so a grant an agency removed
+    is not put back, while an item added by a later release gets its online grants on the next migrate.
+    """
     if not RoleGrant.objects.exists():
         RoleGrant.objects.bulk_create(
             [RoleGrant(role=r, item_prefix=p, action=a) for r, p, a in DEFAULT_GRANTS], ignore_conflicts=True
         )
+    by_item: dict[str, list[tuple[str, str]]] = {}
+    for role, code, action in all_grants():
+        by_item.setdefault(code, []).append((role, action))
+    shipped = set(Sequence.objects.filter(name__startswith="grants:").values_list("name", flat=True))
+    for code, grants in sorted(by_item.items()):
+        if f"grants:{code}" in shipped:
+            continue
+        RoleGrant.objects.bulk_create(
+            [RoleGrant(role=r, item_prefix=code, action=a) for r, a in grants], ignore_conflicts=True
+        )
+        Sequence.objects.create(name=f"grants:{code}", value=1)
 
 
 def load_reference_data() -> None:

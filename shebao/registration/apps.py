@@ -37,6 +37,4 @@ class RegistrationConfig(AppConfig):
     verbose_name = "社会保险关系管理"
 
     def ready(self) -> None:
-        from . import presenters, services  # noqa: F401  (registers appliers, presenters and catalogue services)
-
         post_migrate.connect(_load_insurance_types, sender=self, dispatch_uid="shebao.registration.types")

@@ -7,7 +7,6 @@ from shebao.core.identifiers import mask_id
 from shebao.core.models import Agency, Case
 from shebao.core.views import (
     CaseView,
-    register_presenter,
 )
 
 from . import forms as f
@@ -24,30 +23,28 @@ from .views.common import _FIELD_LABELS, _display, _names, _type_names
 # --------------------------------------------------------------------------------------------------------------
 
 
-@register_presenter("01010101")
-def _present_employer_enrol(case: Case, actor) -> CaseView:
+def present_employer_enrol(case: Case, actor) -> CaseView:
     p, names = case.payload, _type_names()
     keys = [*f.EMPLOYER_DETAIL_FIELDS, "insurances", "start_month"]
     fields = [(_FIELD_LABELS[k] if k != "name" else "单位名称", _display(k, p.get(k), names, full=True)) for k in keys]
     return CaseView(fields=fields)
 
 
-@register_presenter("01010102")
-def _present_employer_change(case: Case, actor) -> CaseView:
+def present_employer_change(case: Case, actor) -> CaseView:
     p, names = case.payload, _type_names()
-    kind = p.get("kind")
+    kind = p.get("_type")
     view = CaseView()
-    if kind in ("split", "merge"):
+    if kind == "EmployerRestructurePayload":
         units = dict(Employer.objects.filter(pk__in=[*p["sources"], *p["targets"]]).values_list("pk", "name"))
         view.fields = [
-            ("类型", "单位分立" if kind == "split" else "单位合并"),
+            ("类型", "单位分立" if p.get("kind") == "split" else "单位合并"),
             ("原单位", "、".join(units.get(pk, str(pk)) for pk in p["sources"])),
             ("承继单位", "、".join(units.get(pk, str(pk)) for pk in p["targets"])),
             ("转移人数", f"{len(p.get('moves', {}))} 人"),
             ("生效月", p.get("month", "")[:7]),
             ("注销原单位", "是" if p.get("cancel") else "否"),
         ]
-    elif kind == "agency_transfer":
+    elif kind == "EmployerTransferPayload":
         agencies = dict(Agency.objects.filter(pk__in=[p["from_agency"], p["to_agency"]]).values_list("pk", "name"))
         view.fields = [
             ("类型", "成建制转移"),
@@ -70,14 +67,12 @@ def _present_employer_change(case: Case, actor) -> CaseView:
     return view
 
 
-@register_presenter("01010103")
-def _present_employer_deregister(case: Case, actor) -> CaseView:
+def present_employer_deregister(case: Case, actor) -> CaseView:
     p = case.payload
     return CaseView(fields=[("注销原因", p.get("reason", "")), ("注销日期", p.get("date", ""))])
 
 
-@register_presenter("01010201")
-def _present_person_enrol(case: Case, actor) -> CaseView:
+def present_person_enrol(case: Case, actor) -> CaseView:
     p, names = case.payload, _type_names()
     rows = p.get("rows") or []
     employer = Employer.objects.filter(pk=p.get("employer")).only("name").first() if p.get("employer") else None
@@ -94,7 +89,7 @@ def _present_person_enrol(case: Case, actor) -> CaseView:
             r["id_number"] if full else mask_id(r["id_number"]),
             r["name"],
             Gender(r["gender"]).label if r.get("gender") in Gender.values else "",
-            r.get("birth_date", ""),
+            r.get("birth_date", "") if full else str(r.get("birth_date", ""))[:4] + "-**-**",
             _names(r.get("insurances"), names),
             r.get("start_month", "")[:7],
         ]
@@ -111,8 +106,7 @@ def _present_person_enrol(case: Case, actor) -> CaseView:
     return view
 
 
-@register_presenter("01010202")
-def _present_person_change(case: Case, actor) -> CaseView:
+def present_person_change(case: Case, actor) -> CaseView:
     p, names = case.payload, _type_names()
     full = can_view_full_id(actor, person_id=case.person_id, employer_id=case.employer_id)
     view = CaseView(
@@ -133,8 +127,7 @@ def _present_person_change(case: Case, actor) -> CaseView:
     return view
 
 
-@register_presenter("01010203")
-def _present_person_terminate(case: Case, actor) -> CaseView:
+def present_person_terminate(case: Case, actor) -> CaseView:
     p = case.payload
     reason = TerminationReason(p["reason"]).label if p.get("reason") in TerminationReason.values else ""
     return CaseView(fields=[("终止原因", reason), ("终止日期", p.get("date", "")), ("说明", p.get("note") or "—")])

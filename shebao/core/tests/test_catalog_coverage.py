@@ -1,16 +1,23 @@
-"""`manage.py catalog_coverage`: derived from registrations in code (services, URLs, test markers)."""
+"""`manage.py catalog_coverage`: derived from the item registry, the URL resolver and the test markers."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from io import StringIO
 
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import include, path
 from django.views import View
 
-from shebao.core.catalog import SERVICE_REGISTRY, business_service, catalog_view
+from shebao.core import items
+from shebao.core.catalog import catalog_view
+from shebao.core.items import BusinessItem, register_item
 from shebao.core.management.commands import catalog_coverage as cov
 
 # A URLconf used by the tests below (override ROOT_URLCONF to this module).
@@ -63,7 +70,7 @@ def test_one_row_per_leaf_with_unique_codes():
     codes = [r["code"] for r in rows]
     assert len(set(codes)) == 152
     for row in rows:
-        assert set(row) == {"code", "name", "service", "api", "ui", "tests", "all"}
+        assert set(row) == {"code", "name", "service", "api", "ui", "tests", "all", "test_kinds"}
         assert row["name"]
     assert codes[0] == "01010101"
 
@@ -75,22 +82,53 @@ def test_registered_services_and_tests_show_up():
     assert row["tests"] is not None and row["tests"].startswith("shebao.")
     assert "shebao.registration.tests.services.test_employer_enrol" in row["all"]["tests"]
     assert len(rows["01010102"]["all"]["service"]) >= 3  # change, restructure, agency transfer
+    for code in ("01010101", "01010102", "01010103", "01010201", "01010202", "01010203"):
+        assert all(rows[code][k] for k in cov.KINDS), code  # the six registration items are complete
+        assert all(rows[code]["test_kinds"][k] for k in cov.TEST_KINDS), code
 
 
-def test_a_fake_service_registration_shows_up():
-    leaves = [r["code"] for r in _json() if r["service"] is None]
-    code = leaves[-1]
+def test_coverage_reads_the_registry_the_server_uses():
+    code = next(r["code"] for r in _json() if r["service"] is None)
 
-    @business_service(code)
     def fake_service(*, actor):  # pragma: no cover
         return None
 
+    register_item(BusinessItem(code=code, services=(fake_service,)))
     try:
         row = next(r for r in _json() if r["code"] == code)
-        assert row["service"] == f"{__name__}.test_a_fake_service_registration_shows_up.<locals>.fake_service"
+        assert row["service"] == f"{__name__}.test_coverage_reads_the_registry_the_server_uses.<locals>.fake_service"
     finally:
-        SERVICE_REGISTRY.pop(code)
+        items.ITEMS.pop(code)
     assert next(r for r in _json() if r["code"] == code)["service"] is None
+
+
+def test_a_code_registered_twice_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="重复登记"):
+        register_item(BusinessItem(code="01010101"))
+    assert items.ITEMS["01010101"].services  # the real registration is untouched
+
+
+def test_a_code_registered_twice_stops_start_up(tmp_path):
+    """An app whose items.py registers an existing code: `manage.py check` fails at start-up."""
+    app = tmp_path / "dupitems"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "items.py").write_text(
+        'from shebao.core.items import BusinessItem, register_item\nregister_item(BusinessItem(code="01010201"))\n'
+    )
+    (tmp_path / "dup_settings.py").write_text(
+        "from shebao.settings.test import *  # noqa\nINSTALLED_APPS = [*INSTALLED_APPS, 'dupitems']\n"
+    )
+    env = {
+        "PYTHONPATH": f"{tmp_path}:{settings.BASE_DIR}",
+        "DJANGO_SETTINGS_MODULE": "dup_settings",
+        "PATH": "/usr/bin",
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert run.returncode != 0
+    assert "01010201" in run.stderr and "重复登记" in run.stderr
 
 
 @override_settings(ROOT_URLCONF=__name__)
@@ -116,11 +154,16 @@ def test_marker_scan_reads_string_arguments(tmp_path):
         "from pytest import mark\n\n@mark.catalog('07010101')\ndef test_x():\n    pass\n", encoding="utf-8"
     )
     (pkg / "demo" / "tests" / "helpers.py").write_text('import pytest\npytest.mark.catalog("09")\n', encoding="utf-8")
+    (pkg / "demo" / "tests" / "test_bench.py").write_text(
+        'import pytest\npytestmark = pytest.mark.catalog("07010103")\n'
+    )
     found = cov.marked_test_modules(pkg)
-    assert found == {
+    assert found == {  # only service, api and ui tests count (a bench test carrying the marker does not)
         "07010101": ["shebao.demo.tests.services.test_a", "shebao.tests.test_b"],
         "07010102": ["shebao.demo.tests.services.test_a"],
     }
+    by_kind = cov.marked_test_modules(pkg, kinds=True)
+    assert by_kind["07010101"] == {"services": ["shebao.demo.tests.services.test_a"], "ui": ["shebao.tests.test_b"]}
 
 
 def test_marked_codes_ignores_other_marks_and_non_strings():
@@ -148,11 +191,15 @@ def test_missing_flag_lists_only_incomplete_items():
 
 def test_services_without_tests_is_reported():
     code = next(r["code"] for r in _json() if r["service"] is None and r["tests"] is None)
-    SERVICE_REGISTRY.setdefault(code, []).append("shebao.fake.untested_service")
+
+    def untested_service(*, actor):  # pragma: no cover
+        return None
+
+    register_item(BusinessItem(code=code, services=(untested_service,)))
     try:
         assert code in cov.services_without_tests()
     finally:
-        SERVICE_REGISTRY.pop(code)
+        items.ITEMS.pop(code)
     assert code not in cov.services_without_tests()
 
 

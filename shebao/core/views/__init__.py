@@ -26,7 +26,7 @@ from .helpers import (
     role_required,
     staff_required,
 )
-from .presenting import CaseView, audit_label, present_case, register_presenter
+from .presenting import CaseView, audit_label, present_case
 
 __all__ = [
     "PAGE_SIZE",
@@ -49,7 +49,6 @@ __all__ = [
     "paginate",
     "present_case",
     "raise_for_scope",
-    "register_presenter",
     "role_required",
     "staff_required",
 ]

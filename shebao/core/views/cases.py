@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -17,6 +18,8 @@ from ..cases import attachment_add, case_accept, case_approve, case_reject, case
 from ..choices import Action, CaseStatus
 from ..errors import ApplicationError, NotFoundError
 from ..forms import CaseRejectForm, CaseWithdrawForm, MaterialForm
+from ..items import get_item, object_url_name
+from ..materials import materials_owed
 from ..models import AuditEvent, Case, CatalogItem
 from .helpers import error_status, paginate
 from .presenting import audit_label, present_case
@@ -91,9 +94,29 @@ def _case_context(request: HttpRequest, case: Case, **extra) -> dict:
         "withdraw_form": CaseWithdrawForm(initial={"version": case.version}, auto_id="withdraw_%s"),
         "material_form": MaterialForm(),
         "today": timezone.localdate(),
+        "subject_urls": _subject_urls(case, request.user),
+        "materials_owed": materials_owed(case),
+        "receipt_available": _receipt_available(case),
     }
     context.update(extra)
     return context
+
+
+def _subject_urls(case: Case, user) -> dict[str, str]:
+    """Links from the case to its unit's and person's pages (staff only; the apps declare the pages)."""
+    if not is_staff(user):
+        return {}
+    urls = {}
+    for kind, pk in (("employer", case.employer_id), ("person", case.person_id)):
+        name = object_url_name(kind)
+        if pk and name:
+            urls[kind] = reverse(name, args=[pk])
+    return urls
+
+
+def _receipt_available(case: Case) -> bool:
+    item = get_item(case.item_id)
+    return bool(item and item.receipt and case.status == CaseStatus.COMPLETED)
 
 
 def _get_case(request: HttpRequest, case_id) -> Case:

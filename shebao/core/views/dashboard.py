@@ -7,9 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from ..access import cases_for, is_staff
+from ..access import cases_for, has_any_grant, is_staff
 from ..choices import Action, CaseStatus
-from ..models import RoleGrant
+from ..context_processors import visible_links
 from .helpers import home_url
 
 # --------------------------------------------------------------------------------------------------------------
@@ -18,7 +18,7 @@ from .helpers import home_url
 
 
 def _role_can(user, action: str) -> bool:
-    return RoleGrant.objects.filter(role=user.role, action=action).exists()
+    return has_any_grant(user, action)
 
 
 @login_required
@@ -41,6 +41,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "today": today,
         "can_handle": can_handle,
+        "quick_links": visible_links(user, "quick_links"),
         "can_review": can_review,
         "queues": [
             {

@@ -15,6 +15,7 @@ from django.urls import reverse
 from ..access import is_staff
 from ..choices import Role
 from ..errors import ApplicationError, NotFoundError, PermissionDeniedError
+from ..items import home_url_name
 
 PAGE_SIZE = 20
 
@@ -26,11 +27,8 @@ PAGE_SIZE = 20
 
 def home_url(user) -> str:
     """Where a user starts: the workbench for agency staff, the portal for employers, 我的社保 for persons."""
-    if getattr(user, "role", None) == Role.EMPLOYER:
-        return reverse("registration:portal-home")
-    if getattr(user, "role", None) == Role.INSURED:
-        return reverse("registration:insured-home")
-    return reverse("core:dashboard")
+    name = home_url_name(getattr(user, "role", "")) if not is_staff(user) else None
+    return reverse(name or "core:dashboard")
 
 
 def staff_required(view: Callable) -> Callable:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..identifiers import mask_id
+from ..items import audit_labels, get_item
 from ..models import Case
 
 # --------------------------------------------------------------------------------------------------------------
@@ -21,9 +21,6 @@ class CaseView:
     tables: list[dict] = field(default_factory=list)  # {"title", "headers", "rows", "more"}
 
 
-# item code (or prefix) → presenter(case, actor) -> CaseView
-CASE_PRESENTERS: dict[str, Callable[[Case, object], CaseView]] = {}
-
 _GENERIC_LABELS = {
     "id_number": "社会保障号码",
     "name": "名称",
@@ -34,16 +31,6 @@ _GENERIC_LABELS = {
     "date": "日期",
 }
 _SECRET_KEYS = ("id_number", "benefit_bank_account", "bank_account")
-
-
-def register_presenter(code: str) -> Callable:
-    """Register the function that renders the payload of cases of item `code` (or a code prefix)."""
-
-    def decorate(func: Callable[[Case, object], CaseView]) -> Callable[[Case, object], CaseView]:
-        CASE_PRESENTERS[code] = func
-        return func
-
-    return decorate
 
 
 def _plain(value) -> str:
@@ -59,13 +46,14 @@ def _plain(value) -> str:
 
 
 def present_case(case: Case, actor) -> CaseView:
-    """The presenter registered for the case's item (longest code prefix wins), else a generic key/value list."""
-    for n in range(len(case.item_id), 1, -1):
-        presenter = CASE_PRESENTERS.get(case.item_id[:n])
-        if presenter is not None:
-            return presenter(case, actor)
+    """The presenter the case's item declares (`BusinessItem.presenter`), else a generic key/value list."""
+    item = get_item(case.item_id)
+    if item is not None and item.presenter is not None:
+        return item.presenter(case, actor)
     view = CaseView()
     for key, value in (case.payload or {}).items():
+        if key.startswith("_"):
+            continue
         if isinstance(value, list) and value and isinstance(value[0], dict):
             headers = list(value[0])
             rows = [[_plain(mask_id(r.get(h)) if h in _SECRET_KEYS else r.get(h)) for h in headers] for r in value]
@@ -84,19 +72,9 @@ _AUDIT_LABELS = {
     "case.reject": "退回",
     "case.withdraw": "撤回",
     "attachment.add": "上传材料",
-    "employer.create": "单位参保登记",
-    "employer.change": "单位信息变更",
-    "employer.cancel": "单位注销",
-    "employer.transfer_agency": "成建制转移",
-    "person.enrol": "个人参保登记",
-    "person.change": "个人信息变更",
-    "person.move": "单位分立合并转移",
-    "person.terminate": "社会保险关系终止",
-    "employer.import": "历史数据导入",
-    "person.import": "历史数据导入",
 }
 
 
 def audit_label(action: str) -> str:
-    """Chinese name of an audit action."""
-    return _AUDIT_LABELS.get(action, action)
+    """Chinese name of an audit action (the case actions here; each item's own in its `items.py`)."""
+    return _AUDIT_LABELS.get(action) or audit_labels().get(action, action)

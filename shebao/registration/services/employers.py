@@ -4,28 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
 
 from shebao.core.audit import AuditEntry, audit_write, audit_write_many
-from shebao.core.cases import case_open, next_number, register_applier
-from shebao.core.catalog import business_service
+from shebao.core.cases import CaseKeySpec, case_open, next_number, subject_key
 from shebao.core.errors import ApplicationError, ConflictError
 from shebao.core.identifiers import validate_uscc
 from shebao.core.models import Agency, Case, Region
+from shebao.core.payloads import Payload, load_payload
+from shebao.core.records import apply_changes, channel_for, snapshot
 
 from .. import validation as v
 from ..choices import EmployerStatus, EnrolmentStatus, Scheme, UnitType
 from ..models import Employer, EmployerInsurance, Enrolment, Person
-from .common import (
-    channel_for,
-    ensure_agency_in_scope,
-    ensure_employer_scope,
-    insurance_types,
-    require_active,
-    snapshot,
-)
+from .common import ensure_agency_in_scope, ensure_employer_scope, insurance_types, require_active
 
 EMPLOYER_FIELDS = [
     "uscc",
@@ -45,6 +40,78 @@ EMPLOYER_FIELDS = [
 # Checks that must pass before an employer may be deregistered: callables (employer) -> list of reasons.
 # Cluster 02 (contributions) registers its arrears check here.
 DEREGISTRATION_CHECKS: list[Callable[[Employer], list[str]]] = []
+
+
+@dataclass
+class EmployerEnrolPayload(Payload):
+    """01010101 单位参保登记 request: the unit's validated details, insurance types and first month."""
+
+    uscc: str
+    name: str
+    unit_type: str
+    legal_rep: str
+    address: str
+    region: str
+    industry_code: str
+    injury_risk_class: int
+    contact_name: str
+    contact_phone: str
+    bank_name: str
+    bank_account: str
+    insurances: list[str]
+    start_month: dt.date
+
+
+@dataclass
+class EmployerChangePayload(Payload):
+    """01010102 单位变更登记 request: changed details, insurance types added/removed from a month."""
+
+    employer: int
+    changes: dict
+    add: list[str] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+    month: dt.date | None = None
+
+
+@dataclass
+class EmployerRestructurePayload(Payload):
+    """01010102 单位分立合并 request: sources, successors, who moves where, from which month."""
+
+    kind: str  # "split" 分立 | "merge" 合并
+    sources: list[int]
+    targets: list[int]
+    moves: dict  # person id (text) -> target employer id
+    month: dt.date
+    cancel: bool
+
+
+@dataclass
+class EmployerTransferPayload(Payload):
+    """01010102 成建制转移 request: the unit and its employees move to another agency."""
+
+    employer: int
+    from_agency: int
+    to_agency: int
+    month: dt.date
+
+
+@dataclass
+class EmployerDeregisterPayload(Payload):
+    """01010103 单位注销登记 request: reason and date."""
+
+    employer: int
+    reason: str
+    date: dt.date
+
+
+def uscc_key(uscc: str) -> CaseKeySpec:
+    """A second open 01010101 case for the same USCC is refused."""
+    return subject_key("01010101", "uscc", uscc, field="uscc", label="该统一社会信用代码")
+
+
+def employer_key(code: str, employer_id: int) -> CaseKeySpec:
+    """The key of a unit's open case of item `code`."""
+    return subject_key(code, "employer", employer_id, field="non_field_errors", label="该单位")
 
 
 def _clean_employer_fields(data: dict, *, partial: bool, errors: v.Errors) -> dict:
@@ -95,12 +162,9 @@ def _duplicate_uscc(uscc: str, *, exclude_employer: int | None = None) -> str | 
         qs = qs.exclude(pk=exclude_employer)
     if qs.exists():
         return "该统一社会信用代码已登记参保，不能重复登记"
-    if Case.objects.filter(item_id="01010101", status__in=["submitted", "accepted"], payload__uscc=uscc).exists():
-        return "该统一社会信用代码已有在办的参保登记申请"
     return None
 
 
-@business_service("01010101")
 @transaction.atomic
 def employer_enrol(*, actor, data: dict, agency: Agency | None = None, channel: str | None = None) -> Case:
     """01010101 单位参保登记: validate the declaration and open a case; the unit exists once approved."""
@@ -123,7 +187,7 @@ def employer_enrol(*, actor, data: dict, agency: Agency | None = None, channel: 
         if dup:
             errors.add("uscc", dup)
     errors.raise_if_any()
-    payload = {**clean, "insurances": codes, "start_month": month.isoformat()}
+    payload = EmployerEnrolPayload(**clean, insurances=codes, start_month=month)
     return case_open(
         actor=actor,
         item_code="01010101",
@@ -132,23 +196,23 @@ def employer_enrol(*, actor, data: dict, agency: Agency | None = None, channel: 
         summary=f"单位参保登记：{clean['name']}",
         payload=payload,
         applicant_name=clean["name"],
+        keys=[uscc_key(clean["uscc"])],
     )
 
 
-@register_applier("01010101")
-def _apply_employer_enrol(*, case: Case, actor) -> dict:
-    p = case.payload
-    dup = _duplicate_uscc(p["uscc"])
-    if dup and Employer.objects.filter(uscc=p["uscc"]).exists():
-        raise ConflictError(dup, field="uscc")
-    month = dt.date.fromisoformat(p["start_month"])
+def apply_employer_enrol(*, case: Case, actor) -> dict:
+    """Applier of 01010101: create the unit with its registration number and insurance types."""
+    p: EmployerEnrolPayload = load_payload(case)
+    if Employer.objects.filter(uscc=p.uscc).exists():
+        raise ConflictError("该统一社会信用代码已登记参保，不能重复登记", field="uscc")
+    month = p.start_month
     reg_no = f"{case.agency.region_id}{next_number('employer_reg_no:' + case.agency.region_id):08d}"
-    fields = {k: p[k] for k in EMPLOYER_FIELDS if k != "region"}
+    fields = {k: getattr(p, k) for k in EMPLOYER_FIELDS if k != "region"}
     employer = Employer.objects.create(
-        reg_no=reg_no, region_id=p["region"], agency=case.agency, registered_on=timezone.localdate(), **fields
+        reg_no=reg_no, region_id=p.region, agency=case.agency, registered_on=timezone.localdate(), **fields
     )
     EmployerInsurance.objects.bulk_create(
-        [EmployerInsurance(employer=employer, insurance_type_id=c, start_month=month) for c in p["insurances"]]
+        [EmployerInsurance(employer=employer, insurance_type_id=c, start_month=month) for c in p.insurances]
     )
     case.employer = employer
     case.save(update_fields=["employer"])
@@ -158,13 +222,12 @@ def _apply_employer_enrol(*, case: Case, actor) -> dict:
         item_code="01010101",
         object_type="employer",
         object_id=employer.pk,
-        after={**snapshot(employer), "insurances": p["insurances"]},
+        after={**snapshot(employer), "insurances": p.insurances},
         case=case,
     )
     return {"employer_id": employer.pk, "reg_no": reg_no}
 
 
-@business_service("01010102")
 @transaction.atomic
 def employer_change(
     *,
@@ -201,7 +264,9 @@ def employer_change(
     for code in remove:
         if code not in current:
             errors.add("remove_insurances", f"单位未参加险种 {code}")
-        elif Enrolment.objects.filter(employer=employer, insurance_type_id=code, status="active").exists():
+        elif Enrolment.objects.filter(
+            employer=employer, insurance_type_id=code, status=EnrolmentStatus.ACTIVE
+        ).exists():
             errors.add("remove_insurances", f"险种 {code} 仍有在职参保人员，请先办理减员")
     month = None
     if add or remove:
@@ -209,14 +274,7 @@ def employer_change(
     if not diff and not add and not remove and not errors.errors:
         errors.add("non_field_errors", "没有需要变更的内容")
     errors.raise_if_any()
-    payload = {
-        "kind": "details",
-        "employer": employer.pk,
-        "changes": diff,
-        "add": add,
-        "remove": remove,
-        "month": month.isoformat() if month else None,
-    }
+    payload = EmployerChangePayload(employer=employer.pk, changes=diff, add=add, remove=remove, month=month)
     return case_open(
         actor=actor,
         item_code="01010102",
@@ -225,39 +283,28 @@ def employer_change(
         summary=f"单位变更登记：{employer.name}",
         payload=payload,
         employer=employer,
+        keys=[employer_key("01010102", employer.pk)],
     )
 
 
-def _apply_details(case: Case, actor, employer: Employer) -> dict:
-    p = case.payload
-    before = snapshot(employer)
-    for key, val in p["changes"].items():
-        if key == "region":
-            employer.region_id = val
-        else:
-            setattr(employer, key, val)
-    if "uscc" in p["changes"] and Employer.objects.filter(uscc=p["changes"]["uscc"]).exclude(pk=employer.pk).exists():
+def _apply_details(case: Case, actor, employer: Employer, p: EmployerChangePayload) -> dict:
+    if "uscc" in p.changes and Employer.objects.filter(uscc=p.changes["uscc"]).exclude(pk=employer.pk).exists():
         raise ConflictError("该统一社会信用代码已登记参保", field="uscc")
-    employer.version += 1
-    employer.save()
-    month = dt.date.fromisoformat(p["month"]) if p.get("month") else None
-    for code in p["add"]:
-        EmployerInsurance.objects.create(employer=employer, insurance_type_id=code, start_month=month)
-    if p["remove"]:
-        EmployerInsurance.objects.filter(employer=employer, insurance_type_id__in=p["remove"], active=True).update(
-            active=False, end_month=month
-        )
-    audit_write(
+    apply_changes(
         actor=actor,
-        action="employer.change",
-        item_code="01010102",
-        object_type="employer",
-        object_id=employer.pk,
-        before=before,
-        after={**snapshot(employer), "add": p["add"], "remove": p["remove"]},
         case=case,
+        obj=employer,
+        changes=p.changes,
+        action="employer.change",
+        extra={"add": p.add, "remove": p.remove},
     )
-    return {"employer_id": employer.pk, "changed": sorted(p["changes"]), "add": p["add"], "remove": p["remove"]}
+    for code in p.add:
+        EmployerInsurance.objects.create(employer=employer, insurance_type_id=code, start_month=p.month)
+    if p.remove:
+        EmployerInsurance.objects.filter(employer=employer, insurance_type_id__in=p.remove, active=True).update(
+            active=False, end_month=p.month
+        )
+    return {"employer_id": employer.pk, "changed": sorted(p.changes), "add": p.add, "remove": p.remove}
 
 
 def _move_people(*, actor, case: Case, moves: list[tuple[int, Employer]], month: dt.date, reason: str) -> int:
@@ -267,7 +314,9 @@ def _move_people(*, actor, case: Case, moves: list[tuple[int, Employer]], month:
     person_ids = [pid for pid, _ in moves]
     target = dict(moves)
     open_rows = list(
-        Enrolment.objects.select_for_update().filter(person_id__in=person_ids, status="active", employer__isnull=False)
+        Enrolment.objects.select_for_update().filter(
+            person_id__in=person_ids, status=EnrolmentStatus.ACTIVE, employer__isnull=False
+        )
     )
     end_month = v.month_add(month, -1)
     new_rows, entries = [], []
@@ -306,7 +355,6 @@ def _move_people(*, actor, case: Case, moves: list[tuple[int, Employer]], month:
     return len(persons)
 
 
-@business_service("01010102")
 @transaction.atomic
 def employer_restructure(
     *,
@@ -343,7 +391,9 @@ def employer_restructure(
         raise ApplicationError("合并只能有一个承继单位", field="targets")
     month = v.parse_month(effective_month, "effective_month", "生效月")
     employees = dict(
-        Enrolment.objects.filter(employer__in=sources, status="active").values_list("person_id", "employer_id")
+        Enrolment.objects.filter(employer__in=sources, status=EnrolmentStatus.ACTIVE).values_list(
+            "person_id", "employer_id"
+        )
     )
     target_ids = {e.pk for e in targets}
     assignments = {int(k): int(val) for k, val in (assignments or {}).items()}
@@ -356,14 +406,14 @@ def employer_restructure(
     default_target = targets[0].pk
     moves = {pid: assignments.get(pid, default_target) for pid in employees}
     cancel = cancel_sources if cancel_sources is not None else (kind == "merge")
-    payload = {
-        "kind": kind,
-        "sources": [e.pk for e in sources],
-        "targets": sorted(target_ids),
-        "moves": {str(k): val for k, val in moves.items()},
-        "month": month.isoformat(),
-        "cancel": cancel,
-    }
+    payload = EmployerRestructurePayload(
+        kind=kind,
+        sources=[e.pk for e in sources],
+        targets=sorted(target_ids),
+        moves={str(k): val for k, val in moves.items()},
+        month=month,
+        cancel=cancel,
+    )
     label = "分立" if kind == "split" else "合并"
     return case_open(
         actor=actor,
@@ -373,33 +423,30 @@ def employer_restructure(
         summary=f"单位{label}：{'、'.join(e.name for e in sources)} → {'、'.join(e.name for e in targets)}"[:200],
         payload=payload,
         employer=sources[0],
+        keys=[employer_key("01010102", e.pk) for e in [*sources, *targets]],
     )
 
 
-def _apply_restructure(case: Case, actor) -> dict:
-    p = case.payload
-    month = dt.date.fromisoformat(p["month"])
-    targets = {e.pk: e for e in Employer.objects.select_related("agency").filter(pk__in=p["targets"])}
+def _apply_restructure(case: Case, actor, p: EmployerRestructurePayload) -> dict:
+    targets = {e.pk: e for e in Employer.objects.select_related("agency").filter(pk__in=p.targets)}
     if any(t.status != EmployerStatus.ACTIVE for t in targets.values()):
         raise ConflictError("承继单位已注销", field="targets")
-    moves = [(int(pid), targets[tid]) for pid, tid in p["moves"].items()]
-    moved = _move_people(
-        actor=actor, case=case, moves=moves, month=month, reason="单位分立" if p["kind"] == "split" else "单位合并"
-    )
-    if p["cancel"]:
-        for source in Employer.objects.filter(pk__in=p["sources"]):
+    moves = [(int(pid), targets[tid]) for pid, tid in p.moves.items()]
+    reason = "单位分立" if p.kind == "split" else "单位合并"
+    moved = _move_people(actor=actor, case=case, moves=moves, month=p.month, reason=reason)
+    if p.cancel:
+        for source in Employer.objects.filter(pk__in=p.sources):
             _cancel_employer(
                 actor,
                 case,
                 source,
-                day=month,
-                reason="合并" if p["kind"] == "merge" else "分立",
+                day=p.month,
+                reason="合并" if p.kind == "merge" else "分立",
                 successor=next(iter(targets.values())),
             )
-    return {"moved": moved, "targets": p["targets"], "sources_cancelled": p["cancel"]}
+    return {"moved": moved, "targets": p.targets, "sources_cancelled": p.cancel}
 
 
-@business_service("01010102")
 @transaction.atomic
 def employer_transfer_agency(
     *, actor, employer: Employer, to_agency: Agency, effective_month=None, channel: str | None = None
@@ -410,13 +457,9 @@ def employer_transfer_agency(
     if to_agency.pk == employer.agency_id:
         raise ApplicationError("转入机构不能与当前机构相同", field="to_agency")
     month = v.parse_month(effective_month, "effective_month", "生效月")
-    payload = {
-        "kind": "agency_transfer",
-        "employer": employer.pk,
-        "from_agency": employer.agency_id,
-        "to_agency": to_agency.pk,
-        "month": month.isoformat(),
-    }
+    payload = EmployerTransferPayload(
+        employer=employer.pk, from_agency=employer.agency_id, to_agency=to_agency.pk, month=month
+    )
     return case_open(
         actor=actor,
         item_code="01010102",
@@ -425,21 +468,23 @@ def employer_transfer_agency(
         summary=f"成建制转移：{employer.name} → {to_agency.name}",
         payload=payload,
         employer=employer,
+        keys=[employer_key("01010102", employer.pk)],
     )
 
 
-def _apply_agency_transfer(case: Case, actor, employer: Employer) -> dict:
-    p = case.payload
-    to_agency = Agency.objects.get(pk=p["to_agency"])
+def _apply_agency_transfer(case: Case, actor, employer: Employer, p: EmployerTransferPayload) -> dict:
+    to_agency = Agency.objects.get(pk=p.to_agency)
     before = {"agency": employer.agency_id}
     employer.agency = to_agency
     employer.version += 1
     employer.save(update_fields=["agency", "version"])
     person_ids = list(
-        Enrolment.objects.filter(employer=employer, status="active").values_list("person_id", flat=True).distinct()
+        Enrolment.objects.filter(employer=employer, status=EnrolmentStatus.ACTIVE)
+        .values_list("person_id", flat=True)
+        .distinct()
     )
     # Only the employees still in service move; people already 减员 (suspended) stay with their agency.
-    Enrolment.objects.filter(employer=employer, status="active").update(agency=to_agency)
+    Enrolment.objects.filter(employer=employer, status=EnrolmentStatus.ACTIVE).update(agency=to_agency)
     moved = Person.objects.filter(pk__in=person_ids).update(agency=to_agency)
     audit_write(
         actor=actor,
@@ -454,22 +499,27 @@ def _apply_agency_transfer(case: Case, actor, employer: Employer) -> dict:
     return {"employer_id": employer.pk, "to_agency": to_agency.pk, "moved": moved}
 
 
-@register_applier("01010102")
-def _apply_employer_change(*, case: Case, actor) -> dict:
-    kind = case.payload["kind"]
-    if kind in ("split", "merge"):
-        return _apply_restructure(case, actor)
-    employer = Employer.objects.select_for_update().get(pk=case.payload["employer"])
+def apply_employer_change(*, case: Case, actor) -> dict:
+    """Applier of 01010102: details, 分立合并 or 成建制转移, by the payload's type."""
+    p = load_payload(case)
+    if isinstance(p, EmployerRestructurePayload):
+        return _apply_restructure(case, actor, p)
+    employer = Employer.objects.select_for_update().get(pk=p.employer)
     require_active(employer, "参保单位")
-    if kind == "agency_transfer":
-        return _apply_agency_transfer(case, actor, employer)
-    return _apply_details(case, actor, employer)
+    if isinstance(p, EmployerTransferPayload):
+        return _apply_agency_transfer(case, actor, employer, p)
+    return _apply_details(case, actor, employer, p)
 
 
 def deregistration_blockers(employer: Employer) -> list[str]:
     """Reasons the unit cannot be deregistered now (active employees; arrears once cluster 02 hooks in)."""
     reasons = []
-    active = Enrolment.objects.filter(employer=employer, status="active").values("person_id").distinct().count()
+    active = (
+        Enrolment.objects.filter(employer=employer, status=EnrolmentStatus.ACTIVE)
+        .values("person_id")
+        .distinct()
+        .count()
+    )
     if active:
         reasons.append(f"单位仍有 {active} 名在职参保人员，请先办理减员")
     for check in DEREGISTRATION_CHECKS:
@@ -477,7 +527,6 @@ def deregistration_blockers(employer: Employer) -> list[str]:
     return reasons
 
 
-@business_service("01010103")
 @transaction.atomic
 def employer_deregister(
     *, actor, employer: Employer, reason: str, cancel_date=None, channel: str | None = None
@@ -502,7 +551,8 @@ def employer_deregister(
         channel=channel_for(actor, channel),
         summary=f"单位注销登记：{employer.name}",
         employer=employer,
-        payload={"employer": employer.pk, "reason": reason_text, "date": day.isoformat()},
+        payload=EmployerDeregisterPayload(employer=employer.pk, reason=reason_text, date=day),
+        keys=[employer_key("01010103", employer.pk)],
     )
 
 
@@ -531,14 +581,13 @@ def _cancel_employer(
     )
 
 
-@register_applier("01010103")
-def _apply_employer_deregister(*, case: Case, actor) -> dict:
-    employer = Employer.objects.select_for_update().get(pk=case.payload["employer"])
+def apply_employer_deregister(*, case: Case, actor) -> dict:
+    """Applier of 01010103: refuse if blockers appeared since submission; cancel the unit and end its enrolments."""
+    p: EmployerDeregisterPayload = load_payload(case)
+    employer = Employer.objects.select_for_update().get(pk=p.employer)
     require_active(employer, "参保单位")
     blockers = deregistration_blockers(employer)
     if blockers:
         raise ConflictError(blockers[0], field="employer")
-    _cancel_employer(
-        actor, case, employer, day=dt.date.fromisoformat(case.payload["date"]), reason=case.payload["reason"]
-    )
-    return {"employer_id": employer.pk, "cancelled_on": case.payload["date"]}
+    _cancel_employer(actor, case, employer, day=p.date, reason=p.reason)
+    return {"employer_id": employer.pk, "cancelled_on": p.date.isoformat()}

@@ -10,14 +10,23 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from shebao.core.access import is_staff
-from shebao.core.audit import AuditEntry, audit_write, audit_write_many
-from shebao.core.cases import attachment_add, case_open, register_applier, validate_upload
-from shebao.core.catalog import business_service
+from shebao.core.audit import AuditEntry, audit_write_many
+from shebao.core.cases import (
+    CaseKeySpec,
+    attachment_add,
+    case_open,
+    pending_cases,
+    pending_message,
+    subject_key,
+    validate_upload,
+)
 from shebao.core.choices import Role
 from shebao.core.errors import ApplicationError, ConflictError
 from shebao.core.identifiers import mask_id, parse_citizen_id
 from shebao.core.models import Agency, Case
 from shebao.core.parameters import param_lookup
+from shebao.core.payloads import Payload, load_payload
+from shebao.core.records import apply_changes, channel_for
 
 from .. import validation as v
 from ..choices import (
@@ -29,7 +38,7 @@ from ..choices import (
     TerminationReason,
 )
 from ..models import Employer, EmployerInsurance, Enrolment, Person
-from .common import channel_for, ensure_employer_scope, ensure_person_scope, insurance_types, snapshot
+from .common import ensure_employer_scope, ensure_person_scope, insurance_types
 
 ROW_FIELDS = ("id_number", "name", "phone", "address", "ethnicity", "insurances", "start_month")
 CATEGORY_TYPES = {
@@ -57,6 +66,49 @@ class BulkResult:
     case: Case | None
     valid: int
     errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass
+class PersonEnrolPayload(Payload):
+    """01010201 个人参保登记 request: the unit (none for 灵活就业/城乡居民), category and the validated rows."""
+
+    employer: int | None
+    category: str
+    rows: list[dict]
+
+
+@dataclass
+class PersonChangePayload(Payload):
+    """01010202 个人变更登记 request: changed details, insurance types added / 停保 / 续保 from a month."""
+
+    person: int
+    changes: dict
+    add: list[str] = field(default_factory=list)
+    suspend: list[str] = field(default_factory=list)
+    resume: list[str] = field(default_factory=list)
+    month: dt.date | None = None
+    reason: str = ""
+    needs_material: bool = False
+
+
+@dataclass
+class PersonTerminatePayload(Payload):
+    """01010203 社会保险关系终止 request: reason (TerminationReason), date and note."""
+
+    person: int
+    reason: str
+    date: dt.date
+    note: str = ""
+
+
+def enrol_keys(rows: list[dict]) -> list[CaseKeySpec]:
+    """One key per ID number: a second open 01010201 case for the same person is refused."""
+    return [subject_key("01010201", "id", r["id_number"], field="id_number", label="该人员") for r in rows]
+
+
+def person_key(code: str, person_id: int) -> CaseKeySpec:
+    """The key of a person's open case of item `code` (减员 twice, 终止 twice…)."""
+    return subject_key(code, "person", person_id, field="non_field_errors", label="该人员")
 
 
 def _allowed_types(employer: Employer | None, category: str) -> dict[str, str]:
@@ -146,7 +198,9 @@ def _validate_rows(
     return clean, errors
 
 
-def _check_against_database(rows: list[dict], *, employer: Employer | None) -> tuple[list[dict], list[RowError]]:
+def _check_against_database(
+    rows: list[dict], *, employer: Employer | None, exclude_case: Case | None = None
+) -> tuple[list[dict], list[RowError]]:
     """Conflicts with existing persons: a terminated relationship, or the same insurance type already active."""
     if not rows:
         return rows, []
@@ -164,12 +218,16 @@ def _check_against_database(rows: list[dict], *, employer: Employer | None) -> t
     pks = [pk for pk, _ in existing.values()]
     for chunk_start in range(0, len(pks), 5000):
         for pid, code in Enrolment.objects.filter(
-            person_id__in=pks[chunk_start : chunk_start + 5000], status="active"
+            person_id__in=pks[chunk_start : chunk_start + 5000], status=EnrolmentStatus.ACTIVE
         ).values_list("person_id", "insurance_type_id"):
             active.setdefault(pid, set()).add(code)
     names = insurance_types()
+    pending = pending_cases(k.key for k in enrol_keys(rows))
     ok, errors = [], []
-    for row in rows:
+    for row, key in zip(rows, enrol_keys(rows), strict=True):
+        if key.key in pending and pending[key.key] != exclude_case:
+            errors.append(RowError(row["row"], "id_number", pending_message(pending[key.key], "该人员")))
+            continue
         hit = existing.get(row["id_number"])
         if hit:
             pk, status = hit
@@ -226,13 +284,13 @@ def _open_enrol_case(*, actor, employer, category, agency, clean, channel) -> Ca
         agency=agency,
         channel=channel_for(actor, channel),
         summary=summary,
-        payload={"employer": employer.pk if employer else None, "category": category, "rows": clean},
+        payload=PersonEnrolPayload(employer=employer.pk if employer else None, category=category, rows=clean),
         employer=employer,
         applicant_name=employer.name if employer else first["name"],
+        keys=enrol_keys(clean),
     )
 
 
-@business_service("01010201")
 @transaction.atomic
 def person_enrol(
     *,
@@ -257,7 +315,6 @@ def person_enrol(
     )
 
 
-@business_service("01010201")
 @transaction.atomic
 def person_enrol_bulk(
     *,
@@ -343,14 +400,14 @@ def _copy_enrolments(enrolments: list[tuple], *, employer: Employer | None, agen
             copy.write_row([template[i] if pos is None else values[pos] for i, pos in enumerate(positions)])
 
 
-@register_applier("01010201")
-def _apply_person_enrol(*, case: Case, actor) -> dict:
-    p = case.payload
-    employer = Employer.objects.select_related("agency").get(pk=p["employer"]) if p["employer"] else None
+def apply_person_enrol(*, case: Case, actor) -> dict:
+    """Applier of 01010201: create (or re-enrol) the persons and their enrolments, set-wise."""
+    p: PersonEnrolPayload = load_payload(case)
+    employer = Employer.objects.select_related("agency").get(pk=p.employer) if p.employer else None
     if employer is not None and employer.status != EmployerStatus.ACTIVE:
         raise ConflictError("参保单位已注销，不能增员", field="employer")
-    rows = p["rows"]
-    _, errors = _check_against_database(rows, employer=employer)
+    rows = p.rows
+    _, errors = _check_against_database(rows, employer=employer, exclude_case=case)
     if errors:
         detail = "；".join(f"第{e.row}行：{e.message}" for e in errors[:5])
         raise ConflictError(f"申报后情况有变，请退回后重新申报：{detail}", field="rows")
@@ -373,7 +430,7 @@ def _apply_person_enrol(*, case: Case, actor) -> dict:
                     ethnicity=r["ethnicity"] or "汉族",
                     phone=r["phone"] or "",
                     address=r["address"] or "",
-                    category=p["category"],
+                    category=p.category,
                     employer=employer,
                     agency=agency,
                     registered_on=today,
@@ -381,7 +438,7 @@ def _apply_person_enrol(*, case: Case, actor) -> dict:
                 )
             )
         else:
-            person.employer, person.agency, person.category = employer, agency, p["category"]
+            person.employer, person.agency, person.category = employer, agency, p.category
             person.version += 1
             touched.append(person)
     # PostgreSQL takes the rows by COPY (several times faster than INSERT for a 5,000-row upload).
@@ -403,7 +460,7 @@ def _apply_person_enrol(*, case: Case, actor) -> dict:
             pid = by_number[r["id_number"]].pk
             if pid in touched_ids:
                 Enrolment.objects.filter(
-                    person_id=pid, insurance_type_id__in=r["insurances"], status="suspended"
+                    person_id=pid, insurance_type_id__in=r["insurances"], status=EnrolmentStatus.SUSPENDED
                 ).update(
                     status=EnrolmentStatus.ENDED,
                     end_reason="新单位增员",
@@ -440,7 +497,7 @@ def _apply_person_enrol(*, case: Case, actor) -> dict:
                     "name": r["name"],
                     "insurances": r["insurances"],
                     "start_month": r["start_month"],
-                    "employer": p["employer"],
+                    "employer": p.employer,
                 },
             )
             for r in rows
@@ -465,7 +522,6 @@ BASIC_FIELDS = {
 }
 
 
-@business_service("01010202")
 @transaction.atomic
 def person_change(
     *,
@@ -523,7 +579,7 @@ def person_change(
     if "name" in diff and not materials:
         errors.add("materials", "变更姓名须上传户籍证明或身份证等证明材料")
 
-    enrolments = {e.insurance_type_id: e for e in person.enrolments.exclude(status="ended")}
+    enrolments = {e.insurance_type_id: e for e in person.enrolments.exclude(status=EnrolmentStatus.ENDED)}
     names = insurance_types()
     allowed_add = (
         _allowed_types(person.employer, person.category)
@@ -564,16 +620,16 @@ def person_change(
     if not (diff or add or suspend or resume) and not errors.errors:
         errors.add("non_field_errors", "没有需要变更的内容")
     errors.raise_if_any()
-    payload = {
-        "person": person.pk,
-        "changes": diff,
-        "add": add,
-        "suspend": suspend,
-        "resume": resume,
-        "month": month.isoformat() if month else None,
-        "reason": (reason or "").strip()[:100],
-        "needs_material": "name" in diff,
-    }
+    payload = PersonChangePayload(
+        person=person.pk,
+        changes=diff,
+        add=add,
+        suspend=suspend,
+        resume=resume,
+        month=month,
+        reason=(reason or "").strip()[:100],
+        needs_material="name" in diff,
+    )
     what = "减员" if suspend and actor.role == Role.EMPLOYER else "个人变更登记"
     case = case_open(
         actor=actor,
@@ -585,78 +641,70 @@ def person_change(
         person=person,
         employer=person.employer,
         applicant_name=person.employer.name if actor.role == Role.EMPLOYER and person.employer else person.name,
+        keys=[person_key("01010202", person.pk)],
     )
     for kind, upload in materials:
         attachment_add(actor=actor, case=case, kind=kind or "证明材料", uploaded=upload)
     return case
 
 
-@register_applier("01010202")
-def _apply_person_change(*, case: Case, actor) -> dict:
-    p = case.payload
-    person = Person.objects.select_for_update().get(pk=p["person"])
+def apply_person_change(*, case: Case, actor) -> dict:
+    """Applier of 01010202: the changed details (audited before → after) and the insurance changes."""
+    p: PersonChangePayload = load_payload(case)
+    person = Person.objects.select_for_update().get(pk=p.person)
     if person.status != PersonStatus.ACTIVE:
         raise ConflictError("该人员社会保险关系已终止", field="status")
-    if p.get("needs_material") and not case.attachments.exists():
+    if p.needs_material and not case.attachments.exists():
         raise ConflictError("变更姓名须有证明材料", field="materials")
-    before = snapshot(person, list(p["changes"]))
-    for key, val in p["changes"].items():
-        setattr(person, key, val)
-    person.version += 1
-    person.save()
-    month = dt.date.fromisoformat(p["month"]) if p.get("month") else None
-    if p["suspend"]:
-        Enrolment.objects.filter(person=person, insurance_type_id__in=p["suspend"], status="active").update(
-            status=EnrolmentStatus.SUSPENDED, end_month=v.month_add(month, -1), end_reason=p["reason"]
+    month = p.month
+    apply_changes(
+        actor=actor,
+        case=case,
+        obj=person,
+        changes=p.changes,
+        action="person.change",
+        extra={
+            "add": p.add,
+            "suspend": p.suspend,
+            "resume": p.resume,
+            "month": month.isoformat() if month else None,
+            "reason": p.reason,
+        },
+    )
+    if p.suspend:
+        Enrolment.objects.filter(person=person, insurance_type_id__in=p.suspend, status=EnrolmentStatus.ACTIVE).update(
+            status=EnrolmentStatus.SUSPENDED, end_month=v.month_add(month, -1), end_reason=p.reason
         )
-    if p["resume"]:
-        Enrolment.objects.filter(person=person, insurance_type_id__in=p["resume"], status="suspended").update(
-            status=EnrolmentStatus.ACTIVE, end_month=None, end_reason=f"续保 {month:%Y-%m}"
-        )
-    if p["add"]:
+    if p.resume:
+        Enrolment.objects.filter(
+            person=person, insurance_type_id__in=p.resume, status=EnrolmentStatus.SUSPENDED
+        ).update(status=EnrolmentStatus.ACTIVE, end_month=None, end_reason=f"续保 {month:%Y-%m}")
+    if p.add:
         try:
-            Enrolment.objects.bulk_create(
-                [
-                    Enrolment(
-                        person=person,
-                        insurance_type_id=c,
-                        employer=person.employer,
-                        agency=person.agency,
-                        start_month=month,
-                    )
-                    for c in p["add"]
-                ]
-            )
+            with transaction.atomic():
+                Enrolment.objects.bulk_create(
+                    [
+                        Enrolment(
+                            person=person,
+                            insurance_type_id=c,
+                            employer=person.employer,
+                            agency=person.agency,
+                            start_month=month,
+                        )
+                        for c in p.add
+                    ]
+                )
         except IntegrityError:
             raise ConflictError("该人员已有有效的同险种参保登记", field="add_insurances") from None
-    masked = {k: (mask_id(val) if k == "benefit_bank_account" else val) for k, val in p["changes"].items()}
-    audit_write(
-        actor=actor,
-        action="person.change",
-        item_code="01010202",
-        object_type="person",
-        object_id=person.pk,
-        before=before,
-        after={
-            **masked,
-            "add": p["add"],
-            "suspend": p["suspend"],
-            "resume": p["resume"],
-            "month": p["month"],
-            "reason": p["reason"],
-        },
-        case=case,
-    )
     return {
         "person_id": person.pk,
-        "changed": sorted(p["changes"]),
-        "add": p["add"],
-        "suspend": p["suspend"],
-        "resume": p["resume"],
+        "changed": sorted(p.changes),
+        "add": p.add,
+        "suspend": p.suspend,
+        "resume": p.resume,
     }
 
 
-@business_service("01010203")
 @transaction.atomic
 def person_terminate(
     *, actor, person: Person, reason: str, end_date, note: str = "", channel: str | None = None
@@ -685,39 +733,34 @@ def person_terminate(
         summary=f"社会保险关系终止：{person.name}（{TerminationReason(reason).label}）",
         person=person,
         employer=person.employer,
-        payload={"person": person.pk, "reason": reason, "date": day.isoformat(), "note": note_text},
+        payload=PersonTerminatePayload(person=person.pk, reason=reason, date=day, note=note_text),
+        keys=[person_key("01010203", person.pk)],
     )
 
 
-@register_applier("01010203")
-def _apply_person_terminate(*, case: Case, actor) -> dict:
-    p = case.payload
-    person = Person.objects.select_for_update().get(pk=p["person"])
+def apply_person_terminate(*, case: Case, actor) -> dict:
+    """Applier of 01010203: end every enrolment and mark the person terminated; run the termination hooks."""
+    p: PersonTerminatePayload = load_payload(case)
+    person = Person.objects.select_for_update().get(pk=p.person)
     if person.status != PersonStatus.ACTIVE:
         raise ConflictError("该人员社会保险关系已终止", field="status")
-    day = dt.date.fromisoformat(p["date"])
+    day = p.date
     ended = (
         Enrolment.objects.filter(person=person)
-        .exclude(status="ended")
+        .exclude(status=EnrolmentStatus.ENDED)
         .update(
             status=EnrolmentStatus.ENDED,
             end_month=day.replace(day=1),
-            end_reason=f"关系终止：{TerminationReason(p['reason']).label}",
+            end_reason=f"关系终止：{TerminationReason(p.reason).label}",
         )
     )
-    before = snapshot(person, ["status", "terminated_on", "termination_reason"])
-    person.status, person.terminated_on, person.termination_reason = PersonStatus.TERMINATED, day, p["reason"]
-    person.version += 1
-    person.save(update_fields=["status", "terminated_on", "termination_reason", "version"])
-    audit_write(
+    apply_changes(
         actor=actor,
-        action="person.terminate",
-        item_code="01010203",
-        object_type="person",
-        object_id=person.pk,
-        before=before,
-        after={**snapshot(person, ["status", "terminated_on", "termination_reason"]), "note": p["note"]},
         case=case,
+        obj=person,
+        changes={"status": PersonStatus.TERMINATED, "terminated_on": day, "termination_reason": p.reason},
+        action="person.terminate",
+        extra={"note": p.note},
     )
     for hook in TERMINATION_HOOKS:
         hook(person=person, case=case, actor=actor)

@@ -2,13 +2,15 @@
 
 Everything is derived from registrations in the code, never typed by hand:
 
-- service — `shebao.core.catalog.SERVICE_REGISTRY`, filled by `@business_service(code)` when each installed
-  app's `services` module is imported;
+- service — the item registry `shebao.core.items.ITEMS` that the running server uses (filled at start-up by
+  `CoreConfig.ready()` from every app's `items.py`); nothing is imported separately for the report;
 - api / ui — the URL resolver, walked recursively; a view declares `catalog_codes` (on the function, on its
   `view_class`, or on DRF's `cls`). URLs whose full path starts with `api/` count as API, the rest as UI;
   the value is the namespaced URL name;
-- tests — `pytest.mark.catalog("<code>", ...)` calls in `shebao/**/tests/**/test_*.py` and
-  `shebao/tests/test_*.py`, read with `ast`; the value is the test module's dotted path.
+- tests — `pytest.mark.catalog("<code>", ...)` calls in test modules, read with `ast`, recognised by path:
+  `<app>/tests/services/`, `<app>/tests/api/` and `<app>/tests/ui/` (or `shebao/tests/`, the browser tests).
+  An item counts as tested only when all three kinds (service, api, ui) mark it — a benchmark or seed test
+  that carries the marker does not count.
 
 Where several match, the first is given and all of them are listed under `all`.
 """
@@ -19,28 +21,16 @@ import ast
 import json
 import unicodedata
 from collections.abc import Iterable, Iterator
-from importlib import import_module
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from shebao.core.catalog import SERVICE_REGISTRY, iter_catalog_nodes
+from shebao.core.catalog import iter_catalog_nodes
+from shebao.core.items import service_paths
 
 KINDS = ("service", "api", "ui", "tests")
-
-
-def import_services() -> None:
-    """Import every installed app's `services` module (or package) so its `@business_service` runs."""
-    for config in apps.get_app_configs():
-        name = f"{config.name}.services"
-        try:
-            import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
 
 
 def leaf_items() -> list[dict]:
@@ -49,9 +39,8 @@ def leaf_items() -> list[dict]:
 
 
 def service_map() -> dict[str, list[str]]:
-    """code → dotted paths of the services registered for it."""
-    import_services()
-    return {code: list(paths) for code, paths in SERVICE_REGISTRY.items()}
+    """code → dotted paths of the services the item registry holds for it."""
+    return service_paths()
 
 
 def _view_codes(callback) -> list[str]:
@@ -127,15 +116,36 @@ def iter_test_files(package_dir: Path | None = None) -> list[Path]:
     return sorted(p for p in found if p.is_file())
 
 
-def marked_test_modules(package_dir: Path | None = None) -> dict[str, list[str]]:
-    """code → dotted names of the test modules that mark it."""
+TEST_KINDS = ("services", "api", "ui")
+
+
+def test_kind(path: Path, root: Path) -> str | None:
+    """ "services", "api" or "ui" by where the test module lives; None for other tests (bench, seed, rules…)."""
+    parts = path.relative_to(root).parts
+    if parts[0] == "tests" and len(parts) == 2:
+        return "ui"  # shebao/tests/: browser tests of the running server
+    for kind in TEST_KINDS:
+        if kind in parts[:-1]:
+            return kind
+    return None
+
+
+def marked_test_modules(package_dir: Path | None = None, *, kinds: bool = False) -> dict:
+    """code → dotted names of the service, API and UI test modules that mark it (with kinds=True:
+    code → {kind: [modules]})."""
     root = Path(package_dir or settings.PACKAGE_DIR)
     base = root.parent
-    out: dict[str, list[str]] = {}
+    out: dict = {}
     for path in iter_test_files(root):
+        kind = test_kind(path, root)
+        if kind is None:
+            continue
         module = ".".join(path.relative_to(base).with_suffix("").parts)
         for code in marked_codes(path.read_text(encoding="utf-8")):
-            out.setdefault(code, []).append(module)
+            if kinds:
+                out.setdefault(code, {}).setdefault(kind, []).append(module)
+            else:
+                out.setdefault(code, []).append(module)
     return out
 
 
@@ -143,15 +153,17 @@ def coverage_rows(package_dir: Path | None = None) -> list[dict]:
     """One dict per leaf item: code, name, service, api, ui, tests (first match or None) and `all` lists."""
     services = service_map()
     api, ui = url_maps()
-    tests = marked_test_modules(package_dir)
+    tests = marked_test_modules(package_dir, kinds=True)
     rows = []
     for item in leaf_items():
         code = item["code"]
+        by_kind = tests.get(code, {})
+        complete = all(by_kind.get(k) for k in TEST_KINDS)
         found = {
             "service": services.get(code, []),
             "api": api.get(code, []),
             "ui": ui.get(code, []),
-            "tests": tests.get(code, []),
+            "tests": [m for k in TEST_KINDS for m in by_kind.get(k, [])] if complete else [],
         }
         rows.append(
             {
@@ -159,6 +171,7 @@ def coverage_rows(package_dir: Path | None = None) -> list[dict]:
                 "name": item["name"],
                 **{k: (found[k][0] if found[k] else None) for k in KINDS},
                 "all": found,
+                "test_kinds": {k: by_kind.get(k, []) for k in TEST_KINDS},
             }
         )
     return rows

@@ -262,10 +262,11 @@ def test_enrol_duplicate_uscc_refused(api, clerk, make_employer):
 
 def test_enrol_duplicate_of_pending_application_refused(api, clerk):
     data = employer_data()
-    assert api(clerk).post(EMPLOYERS, data, format="json").status_code == 201
+    first = api(clerk).post(EMPLOYERS, data, format="json")
+    assert first.status_code == 201
     res = api(clerk).post(EMPLOYERS, {**data, "name": "另一家"}, format="json")
-    assert res.status_code == 400
-    assert "uscc" in res.json()["errors"]
+    assert res.status_code == 409
+    assert first.json()["number"] in res.json()["errors"]["uscc"][0]  # names the pending case
 
 
 def test_enrol_body_must_be_an_object(api, clerk):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from shebao.conftest import make_user, person_data
 from shebao.core.cases import case_accept, case_approve
 from shebao.core.choices import CaseStatus, Channel, Role
-from shebao.core.errors import ApplicationError, ConflictError, NotFoundError
+from shebao.core.errors import ApplicationError, NotFoundError
 from shebao.core.identifiers import id_check_digit, mask_id
 from shebao.core.models import AuditEvent, Case
 from shebao.core.synthetic import citizen_id
@@ -135,14 +135,17 @@ def test_one_person_per_id_across_the_system(clerk, reviewer, clerk_b, reviewer_
     assert Person.objects.filter(id_number=person.id_number).count() == 1
 
 
-def test_second_active_pension_refused_also_at_approval(clerk, reviewer, make_employer, make_person):
+def test_second_enrolment_refused_at_submission_naming_the_pending_case(clerk, reviewer, make_employer):
     employer, other = make_employer(), make_employer()
     data = person_data(insurances=["110"])
     first = person_enrol(actor=clerk, employer=employer, data=data)
-    second = person_enrol(actor=clerk, employer=other, data=data)  # both pending: the second is not yet a clash
+    with pytest.raises(ApplicationError) as exc:
+        person_enrol(actor=clerk, employer=other, data=data)  # the first is still pending
+    assert first.number in exc.value.errors["id_number"][0]
+    assert Case.objects.filter(item_id="01010201").count() == 1
     case_approve(actor=reviewer, case=first)
-    with pytest.raises(ConflictError):
-        case_approve(actor=reviewer, case=second)
+    with pytest.raises(ApplicationError):  # once approved, the active enrolment itself refuses it
+        person_enrol(actor=clerk, employer=other, data=data)
     assert Enrolment.objects.filter(insurance_type_id="110", status="active").count() == 1
     assert Person.objects.count() == 1
 
