@@ -22,20 +22,18 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .errors import ApplicationError
-from .xlsx import MAX_COLUMNS, open_workbook, xml_safe
+from .xlsx import MAX_COLUMNS, open_workbook
+from .xlsx_write import REASON, OutColumn, text_sheet
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_REASON_FONT = Font(color="C00000")
 _LOSSY_NUMBER = 10**15  # Excel keeps 15 significant digits: a longer number cell has lost its last digits
 _ZIP_MAGIC = b"PK\x03\x04"
-# Characters that make a spreadsheet treat a cell as a formula (tab and CR too: some programs strip them first).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Line breaks and tabs inside a cell (Alt+Enter) become one space; other control characters and bidi
 # overrides are refused; invisible zero-width marks from copy-paste are dropped.
 _BREAKS = re.compile(r"[\t\n\r\u2028\u2029]+")
 _ZERO_WIDTH = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -183,7 +181,7 @@ def _month_text(value) -> str:
 
 def has_control(text: str) -> bool:
     """The text holds a control character or a bidi override (invisible, or reorders what is shown)."""
-    return any(unicodedata.category(ch) == "Cc" or ch in _BIDI for ch in text)
+    return _CONTROL.search(text) is not None
 
 
 def _listed(rows: list[int]) -> str:
@@ -268,42 +266,23 @@ def _joined(value) -> str:
     return cell_text(value)
 
 
-def text_cell(ws, value: str, *, number_format: str | None = None) -> WriteOnlyCell:
-    """A write-only cell that shows `value` literally: a string, never a formula (quote prefix on '=…')."""
-    cell = WriteOnlyCell(ws, value=xml_safe(value))
-    cell.data_type = "s"  # openpyxl takes a string starting with '=' for a formula
-    if value.startswith(_FORMULA_START):
-        cell.quotePrefix = True
-    if number_format:
-        cell.number_format = number_format
-    return cell
-
-
 def error_workbook(spec: SheetSpec, rows: Iterable[dict], errors: Iterable, *, first_row: int = 2) -> bytes:
     """The rejected rows with their original values and a reason column, to correct and upload again.
 
-    Linear in the rows (a write-only sheet appended in one pass); every value is written as text.
+    Linear in the rows (one streamed pass); every value is written as text, never as a formula.
     """
     reasons: dict[int, list[str]] = {}
     for err in errors:
         messages = reasons.setdefault(int(err.row), [])
         if err.message not in messages:
             messages.append(err.message)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(spec.error_sheet)
-    ws.append(_header_cells(ws, spec, extra=[(spec.reason_header, 60)]))
-    formats = ["@" if c.text else None for c in spec.columns]
+    out: list[list[str]] = []
     written = set()
     for offset, raw in enumerate(rows):
         number = raw["row"] if type(raw.get("row")) is int else first_row + offset
         if number not in reasons or number in written:
             continue
         written.add(number)
-        cells = [
-            text_cell(ws, _joined(raw.get(c.key)), number_format=fmt)
-            for c, fmt in zip(spec.columns, formats, strict=True)
-        ]
-        reason = text_cell(ws, f"第{number}行：" + "；".join(reasons[number]))
-        reason.font = _REASON_FONT
-        ws.append([*cells, reason])
-    return to_bytes(wb)
+        out.append([*(_joined(raw.get(c.key)) for c in spec.columns), f"第{number}行：" + "；".join(reasons[number])])
+    columns = [OutColumn(c.label, c.width, c.text) for c in spec.columns] + [OutColumn(spec.reason_header, 60)]
+    return text_sheet(spec.error_sheet, columns, out, last_style=REASON)

@@ -13,10 +13,11 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
-from xml.etree.ElementTree import ParseError, XMLPullParser, fromstring
+from functools import lru_cache
+from xml.etree.ElementTree import ParseError, XMLParser, XMLPullParser, fromstring
 
 from openpyxl.styles.numbers import is_date_format
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
+from openpyxl.utils.cell import column_index_from_string, range_boundaries
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
 
 from .errors import ApplicationError
@@ -200,76 +201,127 @@ class SafeWorkbook:
             raise self._error(_UNREADABLE) from None
 
     def _rows(self, sheet: str, *, width: int, max_row: int, max_col: int) -> Iterator[tuple[int, list]]:
-        max_cells = max_row * max_col
-        strings = self.shared_strings(max_cells)
-        parser = XMLPullParser(events=("start", "end"))
-        row_no = col_no = cells = 0
-        values: dict[int, object] = {}
-        row_el = data_el = None
+        target = _SheetTarget(self, self.shared_strings(max_row * max_col), width, max_row, max_col)
+        parser = XMLParser(target=target)
         with self.zip.open(self.sheets[sheet]) as stream:
             for chunk in iter(lambda: stream.read(_CHUNK), b""):
                 parser.feed(chunk)
-                for event, el in parser.read_events():
-                    tag = _local(el.tag)
-                    if event == "start":
-                        if tag == "row":
-                            row_no = int(el.get("r") or row_no + 1)
-                            if row_no > max_row:
-                                raise self._error(
-                                    f"数据行超过 {max_row - 1:,} 行（第{row_no}行），请拆分为多个文件上传"
-                                )
-                            col_no, values, row_el = 0, {}, el
-                        elif tag == "c":
-                            cells += 1
-                            if cells > max_cells:
-                                raise self._error("工作表的单元格过多，疑似异常文件，请删除多余的行列后重新保存")
-                        elif tag == "sheetData":
-                            data_el = el
-                        continue
-                    if tag == "c" and row_el is not None:
-                        ref = el.get("r")
-                        col_no = column_index_from_string(coordinate_from_string(ref)[0]) if ref else col_no + 1
-                        value = self._value(el, strings)
-                        if value is not None and value != "":
-                            if col_no > max_col:
-                                raise self._error(
-                                    f"第{row_no}行第{col_no}列有数据，超过 {max_col} 列的上限，请删除多余的列后重新上传"
-                                )
-                            if col_no <= width:
-                                values[col_no] = value
-                        row_el.clear()
-                    elif tag == "row":
-                        if values:
-                            yield row_no, [values.get(i) for i in range(1, width + 1)]
-                        row_el = None
-                        if data_el is not None:
-                            data_el.clear()
-                    elif tag == "sheetData":
-                        return
+                yield from target.done
+                target.done.clear()
+                if target.finished:
+                    return
 
-    def _value(self, el, strings: list[str]):
-        kind = el.get("t", "n")
-        if kind == "inlineStr":
-            found = next((child for child in el if _local(child.tag) == "is"), None)
-            return None if found is None else _text_of(found)
-        raw = next((child.text for child in el if _local(child.tag) == "v"), None)
+    def value(self, kind: str, style: str | None, raw: str | None, strings: list[str]):
+        """A cell's value from its type, style and the text of its `<v>` (or inline `<t>` runs)."""
         if raw is None:
             return None
+        if kind == "inlineStr" or kind == "str":
+            return unescape(raw)
         if kind == "s":
             return strings[int(raw)]
-        if kind in ("str", "e"):
+        if kind == "e":
             return raw
         if kind == "b":
             return raw.strip() in ("1", "true")
         if kind == "d":
             return from_ISO8601(raw)
         number = float(raw) if any(ch in raw for ch in ".eE") else int(raw)
-        if int(el.get("s") or 0) in self.date_styles:
+        if style and int(style) in self.date_styles:
             try:
                 return from_excel(number, self.epoch)
             except (ValueError, OverflowError):
                 return number
         return number
+
+
+_COLUMN_LETTERS = re.compile(r"[A-Za-z]+")
+
+
+@lru_cache(maxsize=256)
+def _column(letters: str) -> int:
+    return column_index_from_string(letters.upper())
+
+
+class _SheetTarget:
+    """Parser callbacks over a worksheet's XML: no tree is built; caps are checked as rows and cells arrive."""
+
+    def __init__(self, book: SafeWorkbook, strings: list[str], width: int, max_row: int, max_col: int):
+        self.book, self.strings, self.width = book, strings, width
+        self.max_row, self.max_col, self.max_cells = max_row, max_col, max_row * max_col
+        self.done: list[tuple[int, list]] = []
+        self.finished = False
+        self.row_no = self.col_no = self.cells = self.phonetic = 0
+        self.values: dict[int, object] = {}
+        self.kind, self.style, self.parts, self.collect, self.has_text = "n", None, [], False, False
+        self._names: dict[str, str] = {}
+
+    def _name(self, tag: str) -> str:
+        name = self._names.get(tag)
+        if name is None:
+            name = self._names[tag] = _local(tag)
+        return name
+
+    def start(self, tag, attrib):
+        name = self._name(tag)
+        if name == "c":
+            self.cells += 1
+            if self.cells > self.max_cells:
+                raise self.book._error("工作表的单元格过多，疑似异常文件，请删除多余的行列后重新保存")
+            ref = attrib.get("r")
+            if ref:
+                found = _COLUMN_LETTERS.match(ref)
+                if found is None:
+                    raise ValueError(ref)
+                self.col_no = _column(found.group())
+            else:
+                self.col_no += 1
+            self.kind, self.style, self.parts, self.has_text = attrib.get("t", "n"), attrib.get("s"), [], False
+        elif name in ("v", "t"):
+            if not self.phonetic:
+                self.collect = self.has_text = True
+        elif name == "rPh":
+            self.phonetic += 1
+        elif name == "row":
+            self.row_no = int(attrib.get("r") or self.row_no + 1)
+            if self.row_no > self.max_row:
+                raise self.book._error(f"数据行超过 {self.max_row - 1:,} 行（第{self.row_no}行），请拆分为多个文件上传")
+            self.col_no, self.values = 0, {}
+
+    def data(self, text):
+        if self.collect:
+            self.parts.append(text)
+
+    def end(self, tag):
+        name = self._name(tag)
+        if name in ("v", "t"):
+            self.collect = False
+        elif name == "c":
+            raw = "".join(self.parts) if self.has_text else None
+            value = self.book.value(self.kind, self.style, raw, self.strings)
+            if value is not None and value != "":
+                if self.col_no > self.max_col:
+                    where = f"第{self.row_no}行第{self.col_no}列"
+                    raise self.book._error(f"{where}有数据，超过 {self.max_col} 列的上限，请删除多余的列后重新上传")
+                if self.col_no <= self.width:
+                    self.values[self.col_no] = value
+        elif name == "rPh":
+            self.phonetic -= 1
+        elif name == "row":
+            if self.values:
+                self.done.append((self.row_no, [self.values.get(i) for i in range(1, self.width + 1)]))
+        elif name == "sheetData":
+            self.finished = True
+
+    def close(self):
+        return None
+
+
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def unescape(text: str) -> str:
+    """Undo OOXML's `_xHHHH_` escapes (how Excel stores control characters such as `_x000D_`)."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
 def _text_of(el) -> str:
@@ -281,7 +333,7 @@ def _text_of(el) -> str:
             parts.append(child.text or "")
         elif tag == "r":
             parts.extend(t.text or "" for t in child if _local(t.tag) == "t")
-    return "".join(parts)
+    return unescape("".join(parts))
 
 
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
