@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -27,6 +26,7 @@ from .items import get_item
 from .models import Agency, Attachment, Case, CaseKey, CatalogItem, Sequence
 from .parameters import param_lookup
 from .payloads import Payload
+from .uploads import validate_upload
 from .workdays import CalendarMissing, add_working_days
 
 
@@ -307,37 +307,6 @@ def case_withdraw(*, actor, case: Case, reason: str = "", version: int | None = 
         case=locked,
     )
     return locked
-
-
-_MAGIC = {
-    ".pdf": (b"%PDF-",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".xlsx": (b"PK\x03\x04",),
-}
-
-
-def validate_upload(uploaded, *, field: str = "file") -> tuple[bytes, str]:
-    """Check a material's type (extension and content) and size; return its bytes and extension."""
-    if uploaded is None:
-        raise ApplicationError("请选择要上传的文件", field=field)
-    name = getattr(uploaded, "name", "") or ""
-    ext = PurePath(name).suffix.lower()
-    allowed = settings.SHEBAO_UPLOAD_TYPES
-    if ext not in allowed:
-        raise ApplicationError(
-            f"文件类型不允许（仅限 {'、'.join(sorted(e.lstrip('.') for e in allowed))}）", field=field
-        )
-    limit = settings.SHEBAO_UPLOAD_MAX_BYTES
-    if uploaded.size > limit:
-        raise ApplicationError(f"文件过大（上限 {limit // (1024 * 1024)} MB）", field=field)
-    data = uploaded.read()
-    if len(data) == 0:
-        raise ApplicationError("文件为空", field=field)
-    if not data.startswith(_MAGIC[ext]):
-        raise ApplicationError("文件内容与扩展名不符", field=field)
-    return data, ext
 
 
 @transaction.atomic

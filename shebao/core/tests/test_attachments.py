@@ -11,14 +11,10 @@ from shebao.conftest import employer_data
 from shebao.core.cases import attachment_add, case_approve
 from shebao.core.errors import ApplicationError, ConflictError
 from shebao.core.models import Attachment, AuditEvent
+from shebao.core.tests.samples import JPG, PDF, PNG, XLSX
 from shebao.registration.services import employer_enrol
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
-XLSX = b"PK\x03\x04" + b"\x00" * 32
 
 
 @pytest.fixture

@@ -9,13 +9,12 @@ from django.test import override_settings
 from shebao.conftest import employer_data, make_user
 from shebao.core.choices import Role
 from shebao.core.models import Attachment, Case
+from shebao.core.tests.samples import PDF, PNG
 from shebao.registration.models import Employer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010101", "01010102")]
 
 CASES = "/api/v1/cases/"
-PDF = b"%PDF-1.4\n% licence scan\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 def _open_case(api, user) -> dict:

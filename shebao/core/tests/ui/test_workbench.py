@@ -10,12 +10,13 @@ from django.urls import reverse
 from shebao.conftest import employer_data, make_user, person_data
 from shebao.core.choices import CaseStatus, Role
 from shebao.core.models import Attachment, Case
+from shebao.core.tests.samples import PDF
 from shebao.registration.models import Person
 from shebao.registration.services import employer_enrol, person_enrol
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010101", "01010201")]
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
 PASSWORD = "Shebao@2026!"
 
 

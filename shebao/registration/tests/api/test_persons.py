@@ -15,13 +15,13 @@ from shebao.conftest import make_user, person_data
 from shebao.core.choices import Role
 from shebao.core.models import Attachment, Case
 from shebao.core.synthetic import citizen_id
+from shebao.core.tests.samples import PDF
 from shebao.registration.excel import COLUMNS
 from shebao.registration.models import Enrolment, Person
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010201", "01010202", "01010203")]
 
 PERSONS = "/api/v1/persons/"
-PDF = b"%PDF-1.4\n% test material\n%%EOF\n"
 
 
 def _this_month() -> str:

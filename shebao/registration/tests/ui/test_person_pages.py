@@ -18,13 +18,13 @@ from shebao.core.choices import CaseStatus, Role
 from shebao.core.identifiers import mask_id
 from shebao.core.models import Attachment, Case
 from shebao.core.synthetic import citizen_id
+from shebao.core.tests.samples import PDF
 from shebao.registration.excel import enrolment_template
 from shebao.registration.models import Person
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010201", "01010202", "01010203")]
 
 THIS_MONTH = f"{timezone.localdate():%Y-%m}"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
