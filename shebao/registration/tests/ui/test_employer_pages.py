@@ -212,7 +212,7 @@ def test_transfer_to_another_agency(c, make_employer, agencies):
     )
     assert response.status_code == 302
     case = Case.objects.get(item_id="01010102")
-    assert case.payload == {**case.payload, "kind": "agency_transfer", "to_agency": agencies["b"].pk}
+    assert case.payload == {**case.payload, "_type": "EmployerTransferPayload", "to_agency": agencies["b"].pk}
 
 
 def test_transfer_without_agency_is_400(c, make_employer):
