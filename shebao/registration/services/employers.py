@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 
+from shebao.core import validation as v
 from shebao.core.audit import AuditEntry, audit_write, audit_write_many
 from shebao.core.cases import case_open, next_number, register_applier
 from shebao.core.catalog import business_service
@@ -15,7 +16,6 @@ from shebao.core.errors import ApplicationError, ConflictError
 from shebao.core.identifiers import validate_uscc
 from shebao.core.models import Agency, Case, Region
 
-from .. import validation as v
 from ..choices import EmployerStatus, EnrolmentStatus, Scheme, UnitType
 from ..models import Employer, EmployerInsurance, Enrolment, Person
 from .common import (

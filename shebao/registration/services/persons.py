@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from shebao.core import validation as v
 from shebao.core.access import is_staff
 from shebao.core.audit import AuditEntry, audit_write, audit_write_many
 from shebao.core.cases import attachment_add, case_open, register_applier, validate_upload
@@ -19,7 +20,6 @@ from shebao.core.identifiers import mask_id, parse_citizen_id
 from shebao.core.models import Agency, Case
 from shebao.core.parameters import param_lookup
 
-from .. import validation as v
 from ..choices import (
     ContributionMethod,
     EmployerStatus,
