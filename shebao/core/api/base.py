@@ -174,13 +174,38 @@ class ShebaoApi(APIView):
         data = self.request.data
         if not hasattr(data, "get"):  # a JSON array or scalar where an object belongs
             raise ApplicationError("请求体应为JSON对象", field="non_field_errors")
-        return _validated(serializer_class(data=data))
+        ser = serializer_class(data=data)
+        unknown = _unknown_fields(ser, data)
+        if unknown:
+            raise serializers.ValidationError({name: [UNKNOWN_FIELD] for name in unknown})
+        return _validated(ser)
 
     def paginate(self, queryset, serializer_class, *, context: dict | None = None) -> Response:
         """One page of `queryset` rendered with `serializer_class` (page, page_size ≤ 200)."""
         paginator = (getattr(self, "pagination_class", None) or StrictPagination)()
         page = paginator.paginate_queryset(queryset, self.request, view=self)
         return paginator.get_paginated_response(serializer_class(page, many=True, context=context or {}).data)
+
+
+UNKNOWN_FIELD = "不允许的字段"
+# Django's CSRF token rides along in a form posted from a logged-in page; it is not a business field.
+_TRANSPORT_KEYS = frozenset({"csrfmiddlewaretoken"})
+
+
+def _unknown_fields(ser: serializers.Serializer, data, prefix: str = "") -> list[str]:
+    """Keys of the body (and of nested objects) that the input serializer does not declare, as dotted paths."""
+    declared = {name: field for name, field in ser.fields.items() if not field.read_only}
+    unknown = [f"{prefix}{key}" for key in data if key not in declared and key not in _TRANSPORT_KEYS]
+    for name, field in declared.items():
+        value = data.get(name) if hasattr(data, "get") else None
+        child = getattr(field, "child", None)
+        if isinstance(field, serializers.Serializer) and isinstance(value, dict):
+            unknown += _unknown_fields(field, value, f"{prefix}{name}.")
+        elif isinstance(child, serializers.Serializer) and isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    unknown += _unknown_fields(child, item, f"{prefix}{name}[{i}].")
+    return unknown
 
 
 def _validated(ser: serializers.Serializer) -> dict:

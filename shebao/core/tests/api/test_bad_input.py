@@ -60,3 +60,34 @@ def test_api_refuses_rlo_in_employer_name(api, clerk):
     assert res.status_code == 400
     assert res.json()["errors"]["name"] == ["单位名称含有不允许的控制字符"]
     assert not Employer.objects.exists()
+
+
+# --- unknown fields ----------------------------------------------------------------------------------------------
+
+
+def test_unknown_field_in_json_body_is_refused(api, clerk, make_employer):
+    employer = make_employer()
+    body = {"employer": employer.pk, **person_data(), "is_superuser": True, "agency": 1}
+    res = api(clerk).post("/api/v1/persons/", body, format="json")
+    assert res.status_code == 400
+    assert res.json()["errors"] == {"is_superuser": ["不允许的字段"], "agency": ["不允许的字段"]}
+    assert res.json()["detail"]
+    assert not Person.objects.exists()
+
+
+def test_unknown_field_in_login_and_case_action_is_refused(api, clerk):
+    res = api().post("/api/v1/auth/token/", {"username": "clerk_a", "password": "x", "admin": 1}, format="json")
+    assert (res.status_code, res.json()["errors"]) == (400, {"admin": ["不允许的字段"]})
+    case = api(clerk).post("/api/v1/employers/", employer_data(), format="json").json()
+    res = api(clerk).post(f"/api/v1/cases/{case['id']}/reject/", {"reason": "材料不全", "status": "x"}, format="json")
+    assert (res.status_code, res.json()["errors"]) == (400, {"status": ["不允许的字段"]})
+
+
+def test_unknown_field_in_multipart_body_is_refused(api, clerk):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case = api(clerk).post("/api/v1/employers/", employer_data(), format="json").json()
+    upload = SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    body = {"file": upload, "kind": "营业执照", "path": "../x"}
+    res = api(clerk).post(f"/api/v1/cases/{case['id']}/materials/", body, format="multipart")
+    assert (res.status_code, res.json()["errors"]) == (400, {"path": ["不允许的字段"]})
