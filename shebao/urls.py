@@ -14,3 +14,5 @@ urlpatterns = [
     path("", include(("shebao.core.urls", "core"))),
 ]
 # Materials (MEDIA_ROOT) hold personal data: never served as static files, only through scoped views.
+
+handler500 = "shebao.core.http.server_error"  # JSON under /api/, the static page elsewhere

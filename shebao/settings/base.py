@@ -38,6 +38,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "shebao.core.middleware.RefuseNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -142,9 +143,17 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "shebao.core.api.errors.Pagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "shebao.core.api.errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "shebao.core.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# JSON request bodies nested deeper than this are refused with 400 (deep nesting otherwise ends in RecursionError).
+SHEBAO_JSON_MAX_DEPTH = int(os.environ.get("SHEBAO_JSON_MAX_DEPTH", "32"))
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shebao API",
     "DESCRIPTION": "社会保险经办管理信息系统 API (GB/T 35617 business items)",

@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import parsers, serializers
 from rest_framework.response import Response
 from rest_framework.utils import html
 from rest_framework.views import APIView
 
 from ..errors import ApplicationError, NotFoundError
 from .errors import ErrorSerializer, Pagination
+from .parsers import JSONParser
 
 # --------------------------------------------------------------------------------------------------------------
 # Shared plumbing for every app's API
@@ -158,6 +159,8 @@ class ShebaoApi(APIView):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        # Operations name DRF's JSONParser; every one gets ours (depth limit, NUL check) without editing each.
+        cls.parser_classes = tuple(JSONParser if p is parsers.JSONParser else p for p in cls.parser_classes)
         stem = cls.__name__.removesuffix("Api")
         for attr in ("InputSerializer", "FilterSerializer", "OutputSerializer"):
             ser = cls.__dict__.get(attr)

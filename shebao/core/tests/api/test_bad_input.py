@@ -91,3 +91,76 @@ def test_unknown_field_in_multipart_body_is_refused(api, clerk):
     body = {"file": upload, "kind": "营业执照", "path": "../x"}
     res = api(clerk).post(f"/api/v1/cases/{case['id']}/materials/", body, format="multipart")
     assert (res.status_code, res.json()["errors"]) == (400, {"path": ["不允许的字段"]})
+
+
+# --- NUL characters ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/registration/persons/", "/registration/employers/", "/cases/"])
+def test_nul_in_ui_search_is_a_chinese_400_page(client, clerk, path):
+    client.force_login(clerk)
+    res = client.get(path + "?q=%00")
+    assert res.status_code == 400
+    assert res["Content-Type"].startswith("text/html")
+    assert "请求有误" in res.content.decode()
+
+
+def test_nul_in_ui_form_value_is_400_and_nothing_saved(client, clerk, make_employer):
+    employer = make_employer()
+    client.force_login(clerk)
+    res = client.post("/registration/persons/new/", {"employer": employer.pk, **person_data(name="王\x00五")})
+    assert res.status_code == 400
+    assert not Person.objects.exists()
+
+
+def test_nul_in_api_query_is_json_400(api, clerk):
+    res = api(clerk).get("/api/v1/persons/?q=%00")
+    assert res.status_code == 400
+    assert res.json()["detail"] == "请求参数q含有不允许的空字符（NUL）"
+    assert res.json()["errors"] == {"q": ["含有不允许的空字符（NUL）"]}
+
+
+def test_nul_in_api_json_body_is_400(api, clerk, make_employer):
+    employer = make_employer()
+    res = api(clerk).post("/api/v1/persons/", {"employer": employer.pk, **person_data(name="王\x00五")}, format="json")
+    assert res.status_code == 400
+    assert not Person.objects.exists()
+
+
+# --- deeply nested JSON --------------------------------------------------------------------------------------------
+
+DEEP = "[" * 5000 + "]" * 5000
+DEEP_OBJECT = '{"a":' * 5000 + "1" + "}" * 5000
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/auth/token/", "/api/v1/persons/", "/api/v1/employers/", "/api/v1/parameters/"]
+)
+@pytest.mark.parametrize("body", [DEEP, DEEP_OBJECT], ids=["array", "object"])
+def test_deeply_nested_json_is_a_json_400(api, clerk, path, body):
+    client = api(clerk)
+    client.raise_request_exception = False  # a crash must show as the 500 a user would see, not as an exception
+    res = client.post(path, body, content_type="application/json")
+    assert res.status_code == 400, res.content[:200]
+    assert res.json()["detail"] == "JSON嵌套层数超过32层"
+
+
+def test_json_within_the_depth_limit_still_reaches_the_serializer(api, clerk):
+    nested = {"employer": {"a": {"b": 1}}}
+    res = api(clerk).post("/api/v1/persons/", nested, format="json")
+    assert res.status_code == 400
+    assert "employer" in res.json()["errors"]
+
+
+def test_api_crash_is_json_not_html(api, clerk, monkeypatch):
+    from shebao.core.api import catalog
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(catalog.CatalogListApi, "get", boom)
+    client = api(clerk)
+    client.raise_request_exception = False
+    res = client.get("/api/v1/catalog/")
+    assert res.status_code == 500
+    assert res.json() == {"detail": "服务器内部错误，请稍后重试"}
