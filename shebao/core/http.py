@@ -35,4 +35,21 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return JsonResponse(
             {"detail": "服务器内部错误，请稍后重试"}, status=500, json_dumps_params={"ensure_ascii": False}
         )
-    return HttpResponse(loader.render_to_string("500.html"), status=500)
+    try:
+        html = loader.render_to_string("500.html")
+    except Exception:
+        html = "<!doctype html><title>500</title><p>系统暂时无法处理您的请求，错误代码 500</p>"
+    return HttpResponse(html, status=500)
+
+
+def api_docs_csp(view):
+    """The Swagger UI page's CSP: its assets' origin (a CDN unless vendored) and its one inline <style> block."""
+    from urllib.parse import urlsplit
+
+    from csp.constants import UNSAFE_INLINE
+    from csp.decorators import csp_update
+    from drf_spectacular.settings import spectacular_settings
+
+    parts = urlsplit(str(spectacular_settings.SWAGGER_UI_DIST))
+    origin = [f"{parts.scheme}://{parts.netloc}"] if parts.scheme in ("http", "https") and parts.netloc else []
+    return csp_update({"script-src": origin, "style-src": [*origin, UNSAFE_INLINE], "img-src": origin})(view)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 from .http import error_response, is_api
 
@@ -44,3 +45,18 @@ class RefuseNulMiddleware:
                 errors={name: [f"{NUL_MESSAGE}"] for name in bad},
             )
         return self.get_response(request)
+
+
+class NoStoreForUsersMiddleware:
+    """Responses to a logged-in user (session or API token) carry personal data: never cached by browser or proxy."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # DRF sets request.user on the Django request once a token authenticates, so API calls count too.
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or "HTTP_AUTHORIZATION" in request.META:
+            add_never_cache_headers(response)
+        return response
