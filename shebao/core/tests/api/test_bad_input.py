@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import override_settings
 
 from shebao.conftest import employer_data, person_data
 from shebao.registration.models import Employer, Person
@@ -164,3 +165,12 @@ def test_api_crash_is_json_not_html(api, clerk, monkeypatch):
     res = client.get("/api/v1/catalog/")
     assert res.status_code == 500
     assert res.json() == {"detail": "服务器内部错误，请稍后重试"}
+
+
+@override_settings(DEBUG=False, SECURE_SSL_REDIRECT=True, SESSION_COOKIE_SECURE=True, CSRF_COOKIE_SECURE=True)
+def test_deep_json_under_production_settings_is_json_not_html(api, clerk):
+    client = api(clerk)
+    client.raise_request_exception = False
+    res = client.post("/api/v1/employers/", DEEP, content_type="application/json", secure=True)
+    assert res.status_code == 400
+    assert res["Content-Type"] == "application/json"
