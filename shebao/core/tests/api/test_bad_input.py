@@ -174,3 +174,20 @@ def test_deep_json_under_production_settings_is_json_not_html(api, clerk):
     res = client.post("/api/v1/employers/", DEEP, content_type="application/json", secure=True)
     assert res.status_code == 400
     assert res["Content-Type"] == "application/json"
+
+
+# --- search ------------------------------------------------------------------------------------------------------
+
+
+def test_search_normalises_full_width_and_never_500s(client, clerk, make_employer, make_person):
+    person = make_person(make_employer())
+    client.force_login(clerk)
+    client.raise_request_exception = False
+    res = client.get("/registration/persons/", {"q": person.id_number.translate(FULL_WIDTH)})
+    assert res.status_code == 200
+    assert person.name in res.content.decode()
+    for q in ("٣" * 15, "٣" * 18, "३" * 15):
+        assert client.get("/registration/persons/", {"q": q}).status_code == 200, q
+    employer = person.employer
+    res = client.get("/registration/employers/", {"q": employer.uscc.translate(FULL_WIDTH)})
+    assert employer.name in res.content.decode()
