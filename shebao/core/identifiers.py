@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from stdnum.cn import ric as _ric
@@ -16,10 +17,20 @@ from stdnum.cn import uscc as _uscc
 from .errors import ApplicationError
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_ID18 = re.compile(r"^\d{17}[\dX]$")
-_ID15 = re.compile(r"^\d{15}$")
-_USCC = re.compile(rf"^[{USCC_ALPHABET}]{{18}}$")
-_REGION = re.compile(r"^[1-9]\d{5}$")
+# Explicit ASCII classes: `\d` and str.isdigit() also match full-width, Arabic-Indic, Devanagari… digits.
+_ID18 = re.compile(r"^[0-9]{17}[0-9X]$", re.ASCII)
+_ID15 = re.compile(r"^[0-9]{15}$", re.ASCII)
+_USCC = re.compile(rf"^[{USCC_ALPHABET}]{{18}}$", re.ASCII)
+_USCC_AREA = re.compile(r"^[1-9][0-9]{5}$", re.ASCII)
+_REGION = re.compile(r"^[1-9][0-9]{5}$", re.ASCII)
+
+
+def normalise_code(value) -> str:
+    """The ASCII form of a typed code: NFKC (full-width ０-９ / Ｘ become 0-9 / X), stripped, upper case.
+
+    NFKC does not turn other scripts' digits (٣, ३) into ASCII; those stay and are refused by the ASCII patterns.
+    """
+    return unicodedata.normalize("NFKC", "" if value is None else str(value)).strip().upper()
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,8 @@ def id_check_digit(first17: str) -> str:
 
 def id_from_15(number15: str) -> str:
     """Convert a legacy 15-digit ID to 18 digits (insert '19', add the check character)."""
-    if not _ID15.match(number15):
+    number15 = normalise_code(number15)
+    if not _ID15.fullmatch(number15):
         raise ApplicationError("15位身份号码应为15位数字", field="id_number")
     first17 = number15[:6] + "19" + number15[6:]
     return first17 + id_check_digit(first17)
@@ -48,14 +60,16 @@ def id_from_15(number15: str) -> str:
 
 def parse_citizen_id(value: str, *, field: str = "id_number", today: dt.date | None = None) -> CitizenId:
     """Validate a 社会保障号码 (18 digits, or 15 converted) and return its parts; Chinese error on failure."""
-    number = (value or "").strip().upper()
+    number = normalise_code(value)
     if not number:
         raise ApplicationError("社会保障号码不能为空", field=field)
-    if _ID15.match(number):
+    if _ID15.fullmatch(number):
         number = id_from_15(number)
-    if not _ID18.match(number):
+    if len(number) == 18 and not number.isascii():
+        raise ApplicationError("社会保障号码只能由半角数字0–9和末位X组成", field=field)
+    if not _ID18.fullmatch(number):
         raise ApplicationError("社会保障号码应为18位（前17位为数字，末位为数字或X）", field=field)
-    if not _REGION.match(number[:6]):
+    if not _REGION.fullmatch(number[:6]):
         raise ApplicationError("社会保障号码的地址码无效", field=field)
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
@@ -77,14 +91,16 @@ def uscc_check_char(first17: str) -> str:
 
 def validate_uscc(value: str, *, field: str = "uscc") -> str:
     """Validate a 统一社会信用代码 and return it normalised; Chinese error naming the field on failure."""
-    code = (value or "").strip().upper()
+    code = normalise_code(value)
     if not code:
         raise ApplicationError("统一社会信用代码不能为空", field=field)
     if len(code) != 18:
         raise ApplicationError("统一社会信用代码应为18位", field=field)
-    if not _USCC.match(code):
+    if not code.isascii():
+        raise ApplicationError("统一社会信用代码只能由半角数字和大写字母组成", field=field)
+    if not _USCC.fullmatch(code):
         raise ApplicationError("统一社会信用代码含有无效字符（不使用I、O、S、V、Z）", field=field)
-    if not code[2:8].isdigit() or code[2] == "0":
+    if not _USCC_AREA.fullmatch(code[2:8]):
         raise ApplicationError("统一社会信用代码第3–8位应为行政区划代码", field=field)
     if uscc_check_char(code[:17]) != code[17]:
         raise ApplicationError("统一社会信用代码校验位错误，请核对", field=field)
@@ -93,8 +109,8 @@ def validate_uscc(value: str, *, field: str = "uscc") -> str:
 
 def validate_region_code(value: str, *, field: str = "region") -> str:
     """Validate the form of a GB/T 2260 six-digit code (existence is checked against the Region table)."""
-    code = (value or "").strip()
-    if not _REGION.match(code):
+    code = normalise_code(value)
+    if not _REGION.fullmatch(code):
         raise ApplicationError("行政区划代码应为6位数字", field=field)
     return code
 

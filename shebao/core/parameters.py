@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import yaml
@@ -30,10 +32,60 @@ class ParamValue:
     legal_reference: str
 
     def as_decimal(self) -> Decimal:
-        return Decimal(self.value)
+        """The value as a Decimal; a value stored in a wrong form is a clear 400, not a crash."""
+        try:
+            number = Decimal(self.value)
+        except InvalidOperation:
+            raise self._broken() from None
+        if not number.is_finite():
+            raise self._broken()
+        return number
 
     def as_int(self) -> int:
+        """The value as a whole number; a value stored in a wrong form is a clear 400, not a crash."""
+        if not _INTEGER.fullmatch(self.value or ""):
+            raise self._broken()
         return int(self.value)
+
+    def _broken(self) -> ApplicationError:
+        where = f"区划 {self.region_code}" if self.region_code else "全国"
+        return ApplicationError(
+            f"参数 {self.key}（{where}，{self.effective_from} 起）的取值“{self.value}”不是有效的数值，"
+            "请系统管理员更正该参数",
+            field="parameter",
+        )
+
+
+# The kind of value each unit takes. A key's unit comes with its YAML definition; overrides keep it.
+INTEGER_UNITS = frozenset({"日", "天", "工作日", "月", "年", "周岁", "岁", "人", "次", "个"})
+DECIMAL_UNITS = frozenset({"元", "元/月", "元/年", "元/日", "倍", "系数"})
+RATIO_UNITS = frozenset({"比例"})  # 0–1, e.g. 0.16
+PERCENT_UNITS = frozenset({"%"})  # 0–100
+_INTEGER = re.compile(r"-?[0-9]{1,9}", re.ASCII)
+_DECIMAL = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,8})?", re.ASCII)
+
+
+def parameter_value_clean(value: str, unit: str, *, field: str = "value") -> str:
+    """The value in its canonical form for the unit (whole number, decimal, ratio 0–1, percent 0–100), or a 400."""
+    text = unicodedata.normalize("NFKC", value).strip()
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise ApplicationError("参数值含有不允许的控制字符", field=field)
+    if unit in INTEGER_UNITS:
+        if not _INTEGER.fullmatch(text) or int(text) < 0:
+            raise ApplicationError(f"参数值应为非负整数（单位：{unit}）", field=field)
+        return str(int(text))
+    if unit in DECIMAL_UNITS | RATIO_UNITS | PERCENT_UNITS:
+        if not _DECIMAL.fullmatch(text):
+            raise ApplicationError(f"参数值应为数值（单位：{unit}）", field=field)
+        number = Decimal(text)
+        if number < 0:
+            raise ApplicationError(f"参数值不能为负数（单位：{unit}）", field=field)
+        if unit in RATIO_UNITS and number > 1:
+            raise ApplicationError("比例参数应在0到1之间（如 0.16 表示16%）", field=field)
+        if unit in PERCENT_UNITS and number > 100:
+            raise ApplicationError("百分比参数应在0到100之间", field=field)
+        return text
+    return text
 
 
 def _region_chain(region_code: str | None) -> list[str | None]:
@@ -135,13 +187,18 @@ def parameter_set(
     if not allowed:
         raise PermissionDeniedError("您无权设置该区划的参数（机构管理员只能设置本机构所辖区划）")
     previous = Parameter.objects.filter(key=key).order_by("-effective_from").first()
+    unit = (unit or "").strip()
+    if previous and previous.unit and unit and unit != previous.unit:
+        raise ApplicationError(f"参数 {key} 的单位为{previous.unit}，不能改为{unit}", field="unit")
+    unit = unit or (previous.unit if previous else "")
+    value = parameter_value_clean(value, unit)
     param, created = Parameter.objects.update_or_create(
         key=key,
         region_id=region or None,
         effective_from=effective_from,
         defaults={
             "value": value,
-            "unit": unit or (previous.unit if previous else ""),
+            "unit": unit,
             "legal_reference": legal_reference[:300],
             "note": note[:300],
             "is_default": False,

@@ -3,11 +3,13 @@
 from django.urls import path
 
 from . import views
+from .views.tokens import api_token
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("account/api-token/", api_token, name="api-token"),
     path("cases/", views.case_list, name="case-list"),
     path("cases/<int:case_id>/", views.case_detail, name="case-detail"),
     path("cases/<int:case_id>/accept/", views.case_accept_view, name="case-accept"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.db.models import Q, QuerySet
 
 from shebao.core.access import scope_filter
@@ -44,7 +46,7 @@ def person_get_for(*, actor, person_id) -> Person:
 def employer_search(*, actor, q: str = "", status: str = "") -> QuerySet[Employer]:
     """Search employers by name (contains), USCC or registration number (exact)."""
     qs = employers_for(actor)
-    q = (q or "").strip()
+    q = unicodedata.normalize("NFKC", q or "").strip()  # a full-width USCC finds the unit
     if q:
         if _looks_like_code(q):
             qs = qs.filter(Q(uscc=q.upper()) | Q(reg_no=q.upper()))
@@ -58,9 +60,9 @@ def employer_search(*, actor, q: str = "", status: str = "") -> QuerySet[Employe
 def person_search(*, actor, q: str = "", employer_id=None, status: str = "") -> QuerySet[Person]:
     """Search persons by ID number (exact; 15 digits converted) or name prefix."""
     qs = persons_for(actor)
-    q = (q or "").strip()
+    q = unicodedata.normalize("NFKC", q or "").strip()  # a full-width ID finds the person
     if q:
-        if q[:17].isdigit() and len(q) in (15, 18):
+        if q[:17].isascii() and q[:17].isdigit() and len(q) in (15, 18):
             from shebao.core.identifiers import id_from_15
 
             number = id_from_15(q) if len(q) == 15 else q.upper()

@@ -8,12 +8,12 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from ..errors import ApplicationError
+from ..tokens import token_issue
 from .base import ERROR_RESPONSES, UNSUPPORTED_MEDIA, ShebaoApi, StrictCharField
 from .errors import ErrorSerializer
 
@@ -62,7 +62,7 @@ class TokenObtainApi(ShebaoApi):
             raise ApplicationError("用户名或密码错误", field="password")
         # A token login is a login: axes clears the failure count, Django records last_login.
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        token, _ = Token.objects.get_or_create(user=user)
+        token = token_issue(user=user)  # a fresh token once the old one has expired
         return Response(
             self.OutputSerializer(
                 {

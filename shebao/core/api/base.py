@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import parsers, serializers
 from rest_framework.response import Response
 from rest_framework.utils import html
 from rest_framework.views import APIView
 
 from ..errors import ApplicationError, NotFoundError
 from .errors import ErrorSerializer, Pagination
+from .parsers import JSONParser
 
 # --------------------------------------------------------------------------------------------------------------
 # Shared plumbing for every app's API
@@ -158,6 +159,8 @@ class ShebaoApi(APIView):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        # Operations name DRF's JSONParser; every one gets ours (depth limit, NUL check) without editing each.
+        cls.parser_classes = tuple(JSONParser if p is parsers.JSONParser else p for p in cls.parser_classes)
         stem = cls.__name__.removesuffix("Api")
         for attr in ("InputSerializer", "FilterSerializer", "OutputSerializer"):
             ser = cls.__dict__.get(attr)
@@ -174,13 +177,38 @@ class ShebaoApi(APIView):
         data = self.request.data
         if not hasattr(data, "get"):  # a JSON array or scalar where an object belongs
             raise ApplicationError("请求体应为JSON对象", field="non_field_errors")
-        return _validated(serializer_class(data=data))
+        ser = serializer_class(data=data)
+        unknown = _unknown_fields(ser, data)
+        if unknown:
+            raise serializers.ValidationError({name: [UNKNOWN_FIELD] for name in unknown})
+        return _validated(ser)
 
     def paginate(self, queryset, serializer_class, *, context: dict | None = None) -> Response:
         """One page of `queryset` rendered with `serializer_class` (page, page_size ≤ 200)."""
         paginator = (getattr(self, "pagination_class", None) or StrictPagination)()
         page = paginator.paginate_queryset(queryset, self.request, view=self)
         return paginator.get_paginated_response(serializer_class(page, many=True, context=context or {}).data)
+
+
+UNKNOWN_FIELD = "不允许的字段"
+# Django's CSRF token rides along in a form posted from a logged-in page; it is not a business field.
+_TRANSPORT_KEYS = frozenset({"csrfmiddlewaretoken"})
+
+
+def _unknown_fields(ser: serializers.Serializer, data, prefix: str = "") -> list[str]:
+    """Keys of the body (and of nested objects) that the input serializer does not declare, as dotted paths."""
+    declared = {name: field for name, field in ser.fields.items() if not field.read_only}
+    unknown = [f"{prefix}{key}" for key in data if key not in declared and key not in _TRANSPORT_KEYS]
+    for name, field in declared.items():
+        value = data.get(name) if hasattr(data, "get") else None
+        child = getattr(field, "child", None)
+        if isinstance(field, serializers.Serializer) and isinstance(value, dict):
+            unknown += _unknown_fields(field, value, f"{prefix}{name}.")
+        elif isinstance(child, serializers.Serializer) and isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    unknown += _unknown_fields(child, item, f"{prefix}{name}[{i}].")
+    return unknown
 
 
 def _validated(ser: serializers.Serializer) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 
+from ..tokens import token_revoke
 from .helpers import home_url
 
 # --------------------------------------------------------------------------------------------------------------
@@ -22,4 +23,9 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    """退出登录 (POST only)."""
+    """退出登录 (POST only); the user's API token is revoked too."""
+
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            token_revoke(user=request.user)
+        return super().post(request, *args, **kwargs)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from shebao.core import validation as v
 from shebao.core.audit import AuditEntry, audit_write, audit_write_many
 from shebao.core.cases import CaseKeySpec, case_open, next_number, subject_key
 from shebao.core.errors import ApplicationError, ConflictError
@@ -17,7 +18,6 @@ from shebao.core.models import Agency, Case, Region
 from shebao.core.payloads import Payload, load_payload
 from shebao.core.records import apply_changes, channel_for, snapshot
 
-from .. import validation as v
 from ..choices import EmployerStatus, EnrolmentStatus, Scheme, UnitType
 from ..models import Employer, EmployerInsurance, Enrolment, Person
 from .common import ensure_agency_in_scope, ensure_employer_scope, insurance_types, require_active

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from shebao.core import validation as v
 from shebao.core.access import is_staff
 from shebao.core.audit import AuditEntry, audit_write_many
 from shebao.core.cases import (
@@ -28,7 +29,6 @@ from shebao.core.parameters import param_lookup
 from shebao.core.payloads import Payload, load_payload
 from shebao.core.records import apply_changes, channel_for
 
-from .. import validation as v
 from ..choices import (
     ContributionMethod,
     EmployerStatus,

@@ -10,6 +10,7 @@ from shebao.core.cases import case_accept, case_approve
 from shebao.core.choices import CaseStatus, Channel, Role
 from shebao.core.errors import ApplicationError, NotFoundError
 from shebao.core.models import AuditEvent, Case
+from shebao.core.validation import month_add
 from shebao.registration.choices import EmployerStatus, EnrolmentStatus
 from shebao.registration.models import EmployerInsurance, Enrolment, Person
 from shebao.registration.selectors import employer_get_for, person_get_for
@@ -19,7 +20,6 @@ from shebao.registration.services import (
     employer_transfer_agency,
     person_change,
 )
-from shebao.registration.validation import month_add
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010102")]
 

@@ -11,9 +11,9 @@ from shebao.core.choices import CaseStatus, Role
 from shebao.core.errors import ApplicationError, NotFoundError
 from shebao.core.models import AuditEvent, Case
 from shebao.core.synthetic import uscc
+from shebao.core.validation import month_add
 from shebao.registration.models import Employer, EmployerInsurance
 from shebao.registration.services import employer_enrol
-from shebao.registration.validation import month_add
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010101")]
 

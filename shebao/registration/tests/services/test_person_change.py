@@ -13,10 +13,10 @@ from shebao.core.errors import ApplicationError, NotFoundError
 from shebao.core.identifiers import mask_id
 from shebao.core.models import Attachment, AuditEvent, Case
 from shebao.core.tests.samples import PDF
+from shebao.core.validation import month_add
 from shebao.registration.choices import ContributionMethod, EnrolmentStatus
 from shebao.registration.models import Enrolment
 from shebao.registration.services import person_change
-from shebao.registration.validation import month_add
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010202")]
 

@@ -14,10 +14,10 @@ from shebao.core.errors import ApplicationError, NotFoundError
 from shebao.core.identifiers import id_check_digit, mask_id
 from shebao.core.models import AuditEvent, Case
 from shebao.core.synthetic import citizen_id
+from shebao.core.validation import month_add
 from shebao.registration.choices import ContributionMethod, EnrolmentStatus, PersonCategory
 from shebao.registration.models import Enrolment, Person
 from shebao.registration.services import person_change, person_enrol, person_enrol_bulk
-from shebao.registration.validation import month_add
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010201")]
 

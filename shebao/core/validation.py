@@ -1,18 +1,28 @@
-"""Input checks for registration: each returns the clean value or raises a Chinese error naming the field."""
+"""Input checks shared by every business item: each returns the clean value or raises a Chinese error naming the field.
+
+Text is normalised to NFKC first (full-width letters and digits become ASCII, so the stored value is one
+spelling); control characters and bidirectional/format controls are refused, because they are invisible on
+screen yet change what is stored, printed or exported (RLO reverses the text that follows it).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from shebao.core.errors import ApplicationError
 from shebao.core.parameters import param_lookup
 
-_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
-_ACCOUNT = re.compile(r"^\d{8,30}$")
-_INDUSTRY = re.compile(r"^[A-T]?\d{2,4}$")
-_MONTH = re.compile(r"^(\d{4})-?(\d{2})$")
+# Explicit ASCII classes: `\d` would also accept Arabic-Indic, Devanagari… digits.
+_PHONE = re.compile(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$", re.ASCII)
+_ACCOUNT = re.compile(r"^[0-9]{8,30}$", re.ASCII)
+_INDUSTRY = re.compile(r"^[A-T]?[0-9]{2,4}$", re.ASCII)
+_MONTH = re.compile(r"^([0-9]{4})-?([0-9]{2})$", re.ASCII)
+# Bidirectional embeddings/overrides/isolates and marks (LRE…RLO, LRI…PDI, LRM, RLM, ALM).
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+_LINE_BREAKS = frozenset("\n\r\t")
 
 
 class Errors:
@@ -22,9 +32,11 @@ class Errors:
         self.errors: dict[str, list[str]] = {}
 
     def add(self, field: str, message: str) -> None:
+        """Record one message for a field."""
         self.errors.setdefault(field, []).append(message)
 
     def capture(self, func, *args, **kwargs):
+        """Run one check; its ApplicationError becomes field errors here and the result is None."""
         try:
             return func(*args, **kwargs)
         except ApplicationError as exc:
@@ -36,13 +48,26 @@ class Errors:
             return None
 
     def raise_if_any(self) -> None:
+        """Raise one ApplicationError carrying every recorded message (the first one as its headline)."""
         if self.errors:
             first = next(iter(self.errors.values()))[0]
             raise ApplicationError(first, errors=self.errors)
 
 
-def required(value, field: str, label: str, *, max_length: int | None = None) -> str:
-    text = "" if value is None else str(value).strip()
+def clean_text(value, field: str, label: str, *, multiline: bool = False) -> str:
+    """Text as typed, NFKC-normalised and stripped; refused when it holds control or bidi characters."""
+    text = unicodedata.normalize("NFKC", "" if value is None else str(value)).strip()
+    for ch in text:
+        if multiline and ch in _LINE_BREAKS:
+            continue
+        if ch in _BIDI or unicodedata.category(ch) == "Cc":
+            raise ApplicationError(f"{label}含有不允许的控制字符", field=field)
+    return text
+
+
+def required(value, field: str, label: str, *, max_length: int | None = None, multiline: bool = False) -> str:
+    """Required text: not blank, within max_length, no control characters."""
+    text = clean_text(value, field, label, multiline=multiline)
     if not text:
         raise ApplicationError(f"{label}不能为空", field=field)
     if max_length and len(text) > max_length:
@@ -50,15 +75,17 @@ def required(value, field: str, label: str, *, max_length: int | None = None) ->
     return text
 
 
-def optional(value, field: str, label: str, *, max_length: int) -> str:
-    text = "" if value is None else str(value).strip()
+def optional(value, field: str, label: str, *, max_length: int, multiline: bool = False) -> str:
+    """Optional text: may be blank, within max_length, no control characters."""
+    text = clean_text(value, field, label, multiline=multiline)
     if len(text) > max_length:
         raise ApplicationError(f"{label}不能超过{max_length}个字符", field=field)
     return text
 
 
 def phone(value, field: str = "phone", label: str = "联系电话", *, allow_blank: bool = False) -> str:
-    text = "" if value is None else str(value).strip()
+    """A mobile (11 digits) or landline (area code-number) telephone number, ASCII after NFKC."""
+    text = unicodedata.normalize("NFKC", "" if value is None else str(value)).strip()
     if not text and allow_blank:
         return ""
     if not _PHONE.match(text):
@@ -67,7 +94,8 @@ def phone(value, field: str = "phone", label: str = "联系电话", *, allow_bla
 
 
 def bank_account(value, field: str, *, allow_blank: bool = True) -> str:
-    text = re.sub(r"\s", "", "" if value is None else str(value))
+    """A bank account number: 8–30 ASCII digits once NFKC-normalised and spaces removed."""
+    text = re.sub(r"\s", "", unicodedata.normalize("NFKC", "" if value is None else str(value)))
     if not text and allow_blank:
         return ""
     if not _ACCOUNT.match(text):
@@ -76,15 +104,20 @@ def bank_account(value, field: str, *, allow_blank: bool = True) -> str:
 
 
 def industry_code(value, field: str = "industry_code") -> str:
-    text = ("" if value is None else str(value)).strip().upper()
+    """A GB/T 4754 industry code (optional section letter and 2–4 digits)."""
+    text = unicodedata.normalize("NFKC", "" if value is None else str(value)).strip().upper()
     if not _INDUSTRY.match(text):
         raise ApplicationError("行业代码应符合GB/T 4754（如 C3911 或 7240）", field=field)
     return text
 
 
 def risk_class(value, field: str = "injury_risk_class") -> int:
+    """工伤风险类别 1–8."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()):
+        raise ApplicationError("工伤风险类别应为1–8的整数", field=field)
     try:
-        number = int(str(value).strip())
+        number = int(text)
     except (TypeError, ValueError):
         raise ApplicationError("工伤风险类别应为1–8的整数", field=field) from None
     if not 1 <= number <= 8:
@@ -111,6 +144,7 @@ def parse_month(value, field: str = "start_month", label: str = "参保起始月
 
 
 def parse_date(value, field: str, label: str) -> dt.date:
+    """A calendar date written YYYY-MM-DD (or a date object)."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -125,12 +159,14 @@ def parse_date(value, field: str, label: str) -> dt.date:
 
 
 def not_future(day: dt.date, today: dt.date, field: str, label: str) -> dt.date:
+    """The day itself, refused when it lies after today."""
     if day > today:
         raise ApplicationError(f"{label}不能晚于今天", field=field)
     return day
 
 
 def month_add(month: dt.date, n: int) -> dt.date:
+    """The first day of the month n months after (or before, n < 0) `month`."""
     total = month.year * 12 + month.month - 1 + n
     return dt.date(total // 12, total % 12 + 1, 1)
 
