@@ -25,6 +25,7 @@ from shebao.core.choices import Action, CaseStatus, Role
 from shebao.core.errors import ApplicationError, NotFoundError
 from shebao.core.identifiers import mask_id
 from shebao.core.models import Agency, AuditEvent, Case, Region
+from shebao.core.pdaccess import log_full_view
 from shebao.core.views import (
     CaseView,
     audit_label,
@@ -314,6 +315,8 @@ def _present_person_enrol(case: Case, actor) -> CaseView:
     rows = p.get("rows") or []
     employer = Employer.objects.filter(pk=p.get("employer")).only("name").first() if p.get("employer") else None
     full = len(rows) == 1 and can_view_full_id(actor, person_id=case.person_id, employer_id=case.employer_id)
+    if full:
+        log_full_view(actor, "case", case.pk, "id_number", f"业务经办单 {case.number}")
     view = CaseView(
         fields=[
             ("人员类别", PersonCategory(p["category"]).label if p.get("category") in PersonCategory.values else "—"),
@@ -347,6 +350,8 @@ def _present_person_enrol(case: Case, actor) -> CaseView:
 def _present_person_change(case: Case, actor) -> CaseView:
     p, names = case.payload, _type_names()
     full = can_view_full_id(actor, person_id=case.person_id, employer_id=case.employer_id)
+    if full and (p.get("changes") or {}).get("benefit_bank_account"):
+        log_full_view(actor, "case", case.pk, "bank_account", f"业务经办单 {case.number}")
     view = CaseView(
         fields=[
             (f"{_FIELD_LABELS.get(k, k)}（变更后）", _display(k, val, names, full=full))
@@ -727,6 +732,9 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
     user = request.user
     full = can_view_full_id(user, person_id=person.pk, employer_id=person.employer_id)
+    if full:
+        shown = ["id_number", "bank_account"] if person.benefit_bank_account else "id_number"
+        log_full_view(user, "person", person.pk, shown, "参保人详情")
     context = {
         "person": person,
         "full_id": full,
