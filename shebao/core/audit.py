@@ -134,15 +134,13 @@ def _copy_rows(rows: list[tuple]) -> None:
             copy.write_row(row)
 
 
-def _bulk_rows(rows: list[tuple]) -> None:
-    """Portable path (SQLite): bulk_create from the prepared rows."""
-    objs = []
-    for row in rows:
-        values = dict(zip(_COLUMNS, row, strict=True))
-        for name in ("before", "after"):
-            values[name] = json.loads(values[name]) if values[name] is not None else None
-        objs.append(AuditEvent(**values))
-    AuditEvent.objects.bulk_create(objs, batch_size=2000)
+def _insert_rows(rows: list[tuple]) -> None:
+    """Portable path (SQLite): one executemany of the prepared rows (JSON text stored as is)."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    sql = f"INSERT INTO {table} ({', '.join(_COLUMNS)}) VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
+    at = connection.ops.adapt_datetimefield_value(rows[0][1])
+    with connection.cursor() as cur:
+        cur.executemany(sql, [(row[0], at, *row[2:]) for row in rows])
 
 
 def audit_write_many(*, actor, entries: Iterable[AuditEntry], item_code: str = "", case=None) -> int:
@@ -173,7 +171,7 @@ def audit_write_many(*, actor, entries: Iterable[AuditEntry], item_code: str = "
     if connection.vendor == "postgresql":
         _copy_rows(rows)
     else:
-        _bulk_rows(rows)
+        _insert_rows(rows)
     AuditHead.objects.filter(id=1).update(seq=seq, hash=prev)
     return len(rows)
 

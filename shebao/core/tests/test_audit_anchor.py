@@ -212,3 +212,45 @@ def test_integer_keys_and_decimals_verify(db):
         )
     assert AuditEvent.objects.get().after == {"amount": "1.10", "by_month": {"2": "b", "10": "a"}, "q": [1, None]}
     assert audit_verify().ok
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Migration 0003: an existing plain SHA-256 chain is re-signed with the key, only when intact
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def _make_legacy_chain() -> None:
+    """Rewrite the current rows' hashes the way the pre-0003 code computed them (plain SHA-256)."""
+    prev = "0" * 64
+    for event in AuditEvent.objects.order_by("seq"):
+        digest = plain_sha256(event, prev)
+        with connection.cursor() as cur:
+            cur.execute(f"UPDATE {TABLE} SET prev_hash = %s, hash = %s WHERE seq = %s", [prev, digest, event.seq])
+        prev = digest
+    _set_head_to_last_row()
+
+
+def test_migration_rekeys_an_intact_legacy_chain(log):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("shebao.core.migrations.0003_audit_anchor")
+    _make_legacy_chain()
+    assert audit_verify().broken_seq == 1
+    migration.rekey_chain(apps, None)
+    result = audit_verify()
+    assert result.ok and result.checked == log
+
+
+def test_migration_refuses_to_rekey_a_tampered_legacy_chain(log):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("shebao.core.migrations.0003_audit_anchor")
+    _make_legacy_chain()
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {TABLE} SET object_id = %s WHERE seq = 7", ["forged"])
+    with pytest.raises(RuntimeError, match="seq=7"):
+        migration.rekey_chain(apps, None)
