@@ -50,9 +50,11 @@ _NUMERIC_KEY_RE = re.compile(r'[{,]"-?\d[0-9.eE+-]*":')
 
 
 def mask_account(number: str | None) -> str:
-    """Mask a bank account for logs: only the last four characters stay visible."""
+    """Mask a bank account like an ID number (bank code and last four kept; short ones: last four only)."""
     if not number:
         return ""
+    if len(number) > 10:
+        return mask_id(number)
     return "*" * max(len(number) - 4, 0) + number[-4:] if len(number) > 4 else "*" * len(number)
 
 

@@ -179,7 +179,7 @@ def test_old_bank_account_is_masked_in_the_audit_before(clerk, reviewer, make_em
     changes = {"benefit_bank_account": "6222021202007654321", "benefit_bank_name": "建设银行"}
     case_approve(actor=reviewer, case=person_change(actor=clerk, person=person, changes=changes))
     event = AuditEvent.objects.filter(action="person.change", object_id=str(person.pk)).order_by("-seq").first()
-    assert event.before["benefit_bank_account"] == "***************4567"
+    assert event.before["benefit_bank_account"] == "622202*********4567"
     assert event.after["benefit_bank_account"].endswith("4321") and "76543" not in event.after["benefit_bank_account"]
     stored = json.dumps([event.before, event.after])
     assert "6222021202001234567" not in stored and "6222021202007654321" not in stored
@@ -195,7 +195,7 @@ def test_id_numbers_and_accounts_are_masked_anywhere_in_before_and_after(db):
             after={"rows": [{"id_number": "11010519491231002X", "name": "张三"}], "employer_bank_account": "12345678"},
         )
     event = AuditEvent.objects.get()
-    assert event.before == {"id_number": "110105********0021", "bank_account": "************9999"}
+    assert event.before == {"id_number": "110105********0021", "bank_account": "622202******9999"}
     assert event.after == {
         "rows": [{"id_number": "110105********002X", "name": "张三"}],
         "employer_bank_account": "****5678",
