@@ -15,6 +15,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import transaction
 from django.forms.models import model_to_dict
 
+from . import admin_axes
 from .audit import audit_write
 from .errors import ApplicationError
 from .models import (
@@ -25,6 +26,7 @@ from .models import (
     Case,
     CatalogItem,
     Parameter,
+    PersonalDataAccess,
     Region,
     RoleGrant,
     User,
@@ -201,11 +203,33 @@ class CaseAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("seq", "at", "actor_name", "agency", "item_code", "action", "object_type", "object_id")
+    """审计日志 (read-only): actions shown by their Chinese names."""
+
+    list_display = ("seq", "at", "actor_name", "agency", "item_code", "action_label", "object_type", "object_id")
     list_filter = ("action", "object_type", "item_code")
     search_fields = ("=seq", "=object_id", "actor_name", "=item_code")
     list_select_related = ("agency",)
     show_full_result_count = False
+
+    @admin.display(description="动作", ordering="action")
+    def action_label(self, obj) -> str:
+        from .views.presenting import audit_label
+
+        return audit_label(obj.action)
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyAdmin):
+    """敏感信息查看记录 (read-only)."""
+
+    list_display = ("at", "actor_name", "agency", "object_type", "object_id", "field", "where")
+    list_filter = ("field", "object_type")
+    search_fields = ("actor_name", "=object_id")
+    list_select_related = ("agency",)
+    show_full_result_count = False
+
+
+admin_axes.register()
 
 
 class _DryRun(Exception):

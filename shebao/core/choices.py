@@ -41,3 +41,10 @@ class RegionLevel(models.TextChoices):
     PROVINCE = "province", "省级"
     PREFECTURE = "prefecture", "地级"
     COUNTY = "county", "县级"
+
+
+class PersonalField(models.TextChoices):
+    """Personal data shown in full only to those entitled, each showing logged (个人敏感信息)."""
+
+    ID_NUMBER = "id_number", "社会保障号码"
+    BANK_ACCOUNT = "bank_account", "银行账号"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
-from .choices import Action, CaseStatus, Channel, RegionLevel, Role
+from .choices import Action, CaseStatus, Channel, PersonalField, RegionLevel, Role
 
 
 class Region(models.Model):
@@ -255,18 +256,20 @@ class AuditEvent(models.Model):
 
     seq = models.BigIntegerField("序号", unique=True)
     at = models.DateTimeField("时间")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name="操作人账号"
+    )
     actor_name = models.CharField("操作人", max_length=150)
-    agency = models.ForeignKey(Agency, null=True, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, null=True, on_delete=models.PROTECT, related_name="+", verbose_name="经办机构")
     item_code = models.CharField("业务编码", max_length=8, blank=True)
     action = models.CharField("动作", max_length=50)
     object_type = models.CharField("对象类型", max_length=50, blank=True)
     object_id = models.CharField("对象标识", max_length=64, blank=True)
-    case = models.ForeignKey(Case, null=True, on_delete=models.PROTECT, related_name="+")
-    before = models.JSONField(null=True)
-    after = models.JSONField(null=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    case = models.ForeignKey(Case, null=True, on_delete=models.PROTECT, related_name="+", verbose_name="业务经办单")
+    before = models.JSONField("变更前", null=True)
+    after = models.JSONField("变更后", null=True)
+    prev_hash = models.CharField("前序哈希", max_length=64)
+    hash = models.CharField("本条哈希", max_length=64)
 
     class Meta:
         verbose_name = "审计日志"
@@ -290,11 +293,49 @@ class AuditHead(models.Model):
     """The chain head (last sequence and hash); locked by each writer so the chain stays linear."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    seq = models.BigIntegerField(default=0)
-    hash = models.CharField(max_length=64, default="0" * 64)
+    seq = models.BigIntegerField("链头序号", default=0)
+    hash = models.CharField("链头哈希", max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = "审计链头"
+        verbose_name_plural = "审计链头"
 
     def __str__(self) -> str:
-        return f"audit head #{self.seq}"
+        return f"审计链头 #{self.seq}"
+
+
+class PersonalDataAccess(models.Model):
+    """个人敏感信息查看记录: who was shown a full ID number or bank account, of which record, on which page."""
+
+    at = models.DateTimeField("查看时间", default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name="查看人账号"
+    )
+    actor_name = models.CharField("查看人", max_length=150)
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="查看人所属机构"
+    )
+    object_type = models.CharField("对象类型", max_length=50)
+    object_id = models.CharField("对象标识", max_length=64)
+    field = models.CharField("查看内容", max_length=20, choices=PersonalField.choices)
+    where = models.CharField("查看页面", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "敏感信息查看记录"
+        verbose_name_plural = "敏感信息查看记录"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"]), models.Index(fields=["actor", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name} {self.get_field_display()} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("查看记录只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("查看记录只能追加，不能删除")
 
 
 class Parameter(models.Model):

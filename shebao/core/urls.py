@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .views import audit as audit_views
 from .views.tokens import api_token
 
 urlpatterns = [
@@ -22,4 +23,9 @@ urlpatterns = [
         views.case_material_download,
         name="case-material-download",
     ),
+    # 稽核工作台 (auditor workspace)
+    path("audit/", audit_views.audit_log, name="audit-log"),
+    path("audit/verify/", audit_views.audit_verify_view, name="audit-verify"),
+    path("audit/export/", audit_views.audit_export, name="audit-export"),
+    path("audit/access/", audit_views.audit_access_log, name="audit-access"),
 ]

@@ -41,6 +41,7 @@ from shebao.core.cases import validate_upload
 from shebao.core.errors import ApplicationError
 from shebao.core.identifiers import mask_id
 from shebao.core.models import Agency
+from shebao.core.pdaccess import log_full_view
 
 from .choices import (
     ContributionMethod,
@@ -560,6 +561,9 @@ class PersonDetailApi(ShebaoApi):
         person = person_get_for(actor=request.user, person_id=person_id)
         person.enrolment_rows = list(enrolments_of(person))
         full = can_view_full_id(request.user, person_id=person.pk, employer_id=person.employer_id)
+        if full:
+            shown = ["id_number", "bank_account"] if person.benefit_bank_account else "id_number"
+            log_full_view(request.user, "person", person.pk, shown, "接口：参保人详情")
         return Response(self.OutputSerializer(person, context={"full": full}).data)
 
 

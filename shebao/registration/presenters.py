@@ -5,6 +5,7 @@ from __future__ import annotations
 from shebao.core.access import can_view_full_id
 from shebao.core.identifiers import mask_id
 from shebao.core.models import Agency, Case
+from shebao.core.pdaccess import log_full_view
 from shebao.core.views import (
     CaseView,
 )
@@ -77,6 +78,8 @@ def present_person_enrol(case: Case, actor) -> CaseView:
     rows = p.get("rows") or []
     employer = Employer.objects.filter(pk=p.get("employer")).only("name").first() if p.get("employer") else None
     full = len(rows) == 1 and can_view_full_id(actor, person_id=case.person_id, employer_id=case.employer_id)
+    if full:
+        log_full_view(actor, "case", case.pk, "id_number", f"业务经办单 {case.number}")
     view = CaseView(
         fields=[
             ("人员类别", PersonCategory(p["category"]).label if p.get("category") in PersonCategory.values else "—"),
@@ -109,6 +112,8 @@ def present_person_enrol(case: Case, actor) -> CaseView:
 def present_person_change(case: Case, actor) -> CaseView:
     p, names = case.payload, _type_names()
     full = can_view_full_id(actor, person_id=case.person_id, employer_id=case.employer_id)
+    if full and (p.get("changes") or {}).get("benefit_bank_account"):
+        log_full_view(actor, "case", case.pk, "bank_account", f"业务经办单 {case.number}")
     view = CaseView(
         fields=[
             (f"{_FIELD_LABELS.get(k, k)}（变更后）", _display(k, val, names, full=full))

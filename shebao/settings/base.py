@@ -130,6 +130,13 @@ SHEBAO_UPLOAD_TYPES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Audit chain (docs/audit.md): the HMAC key is held outside the database — `SHEBAO_AUDIT_KEY`, or a key file
+# created 0600 on first use; checkpoints of the chain head are appended to the anchor file by `audit_checkpoint`.
+SHEBAO_AUDIT_KEY = os.environ.get("SHEBAO_AUDIT_KEY", "")
+SHEBAO_AUDIT_KEY_FILE = Path(os.environ.get("SHEBAO_AUDIT_KEY_FILE", BASE_DIR / "var" / "audit.key"))
+SHEBAO_AUDIT_KEY_CREATE = True
+SHEBAO_AUDIT_ANCHOR_FILE = Path(os.environ.get("SHEBAO_AUDIT_ANCHOR_FILE", BASE_DIR / "var" / "audit-anchors.jsonl"))
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag; kept False for clarity

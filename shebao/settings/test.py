@@ -12,3 +12,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# A fixed audit key; checkpoints go to a per-process temporary file (each test gets its own, see core/tests).
+SHEBAO_AUDIT_KEY = "test-audit-key-0123456789abcdef0123456789abcdef"
+SHEBAO_AUDIT_ANCHOR_FILE = Path(tempfile.mkdtemp(prefix="shebao-anchor-")) / "audit-anchors.jsonl"  # noqa: F405

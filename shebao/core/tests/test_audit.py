@@ -10,9 +10,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from shebao.conftest import employer_data
-from shebao.core.audit import AuditEntry, _hashed_fields, _row_hash, audit_verify, audit_write, audit_write_many
+from shebao.core.audit import AuditEntry, audit_verify, audit_write, audit_write_many
 from shebao.core.cases import case_approve, case_reject
 from shebao.core.models import AuditEvent, AuditHead
+from shebao.core.tests.auditkit import keyed_hash
 from shebao.registration.services import employer_change, employer_enrol, person_change
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +118,7 @@ def test_rehashing_a_tampered_row_breaks_the_next_link(history):
     target = 5
     event = AuditEvent.objects.get(seq=target)
     event.actor_name = "someone else"
-    forged = _row_hash(event.prev_hash, _hashed_fields(event))
+    forged = keyed_hash(event)  # even with the key, the next row still points at the old hash
     with connection.cursor() as cur:
         cur.execute(f"UPDATE {TABLE} SET actor_name = %s, hash = %s WHERE seq = %s", ["someone else", forged, target])
     result = audit_verify()
@@ -157,7 +158,7 @@ def test_write_many_in_one_transaction(db):
         )
     assert n == 250
     assert audit_verify().checked == 250
-    assert AuditEvent.objects.get(seq=1).actor_name == "system"
+    assert AuditEvent.objects.get(seq=1).actor_name == "系统"
 
 
 @pytest.mark.django_db(transaction=True)

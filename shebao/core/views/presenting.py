@@ -72,6 +72,23 @@ _AUDIT_LABELS = {
     "case.reject": "退回",
     "case.withdraw": "撤回",
     "attachment.add": "上传材料",
+    "parameter.set": "业务参数设置",
+    "agency.add": "新增经办机构",
+    "agency.change": "修改经办机构",
+    "agency.delete": "删除经办机构",
+    "user.add": "新增用户",
+    "user.change": "修改用户",
+    "user.delete": "删除用户",
+    "role_grant.add": "新增角色权限",
+    "role_grant.change": "修改角色权限",
+    "role_grant.delete": "删除角色权限",
+    "catalog_item.change": "修改业务目录设置",
+    "calendar_day.add": "新增节假日安排",
+    "calendar_day.change": "修改节假日安排",
+    "calendar_day.delete": "删除节假日安排",
+    "calendar_year.add": "新增年度日历",
+    "calendar_year.change": "修改年度日历",
+    "calendar_year.delete": "删除年度日历",
 }
 
 

@@ -17,6 +17,7 @@ from shebao.core.catalog import catalog_view
 from shebao.core.errors import ApplicationError
 from shebao.core.identifiers import mask_id
 from shebao.core.models import Case
+from shebao.core.pdaccess import log_full_view
 from shebao.core.views import (
     error_status,
     menu_start,
@@ -192,6 +193,9 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
     user = request.user
     full = can_view_full_id(user, person_id=person.pk, employer_id=person.employer_id)
+    if full:
+        shown = ["id_number", "bank_account"] if person.benefit_bank_account else "id_number"
+        log_full_view(user, "person", person.pk, shown, "参保人详情")
     context = {
         "person": person,
         "full_id": full,
