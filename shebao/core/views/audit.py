@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from ..audit import audit_dump_text, audit_verify
 from ..choices import PersonalField, Role
+from ..items import audit_labels
 from ..models import AuditEvent, PersonalDataAccess
 from .helpers import paginate
 from .presenting import _AUDIT_LABELS, audit_label
@@ -112,7 +113,7 @@ class AuditFilterForm(_DateRangeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["object_type"].choices = [("", "全部"), *OBJECT_TYPES.items()]
-        self.fields["action"].choices = [("", "全部"), *sorted(_AUDIT_LABELS.items())]
+        self.fields["action"].choices = [("", "全部"), *sorted({**_AUDIT_LABELS, **audit_labels()}.items())]
 
     def apply(self, qs: QuerySet) -> QuerySet:
         """The audit events matching the (valid) filters."""
