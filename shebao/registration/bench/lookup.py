@@ -8,11 +8,7 @@ import time
 from django.db import connection, transaction
 from django.db.models import Max, Min
 
-from shebao.core.choices import Role
-from shebao.registration.models import Person
-from shebao.registration.selectors import person_search
-
-from .common import (
+from shebao.core.bench.common import (
     BenchResult,
     bench_agency,
     bench_areas,
@@ -21,10 +17,15 @@ from .common import (
     progress_bar,
     reserve_person_indexes,
 )
-from .common import today as _today
-from .synth import birth_of, gender_of, indexed_id, indexed_name
+from shebao.core.bench.common import today as _today
+from shebao.core.bench.synth import birth_of, gender_of, indexed_id, indexed_name
+from shebao.core.choices import Role
+
+from ..models import Person
+from ..selectors import person_search
 
 LOAD_CHUNK = 50_000
+AGENCY = ("BENCHLK", "性能基准·查询经办机构")
 _COLS = [
     "id_number",
     "name",
@@ -99,7 +100,7 @@ def _load(count: int, agency_id: int, *, show: bool) -> None:
 
 def ensure_population(n: int, *, show: bool) -> tuple:
     """The lookup agency with at least N persons (reused from earlier runs); returns (agency, added, seconds)."""
-    agency = bench_agency("lookup")
+    agency = bench_agency(*AGENCY)
     have = Person.objects.filter(agency=agency).count()
     started = time.perf_counter()
     if have < n:
