@@ -51,3 +51,18 @@ def test_bench_lookup(db):
     assert added == 0
     _, added, _ = ensure_population(2100, show=False)
     assert added == 100 and Person.objects.filter(agency__code="BENCHLK").count() == 2100
+
+
+def test_bench_pages(db):
+    data = _bench("pages", n=300, requests=3)
+    assert data["name"] == "pages" and data["population"] >= 300
+    for page in ("dashboard", "case_list", "employer_detail", "person_detail"):
+        assert data[f"{page}_p95_ms"] > 0
+        assert data[f"{page}_queries"] == data[f"{page}_queries_fewer_rows"] > 0
+    assert data["queries_constant"] is True
+
+
+def test_bench_lookup_times_contains_and_id_suffix(db):
+    data = _bench("lookup", n=1200)
+    for key in ("contains_p95_ms", "id_suffix_p95_ms", "surname_only_p95_ms"):
+        assert data[key] > 0
