@@ -152,13 +152,23 @@ def _display(key: str, value, names: dict[str, str], *, full: bool) -> str:
         labels = {**dict(EmployerStatus.choices), **dict(PersonStatus.choices)}
         return labels.get(value, str(value))
     if key in _REFERENCES:
-        return names.get(f"{key}:{value}", str(value))
+        ref = f"{key}:{value}"
+        if ref not in names:  # not prefetched (a single case page): look this one up
+            names[ref] = _reference_names([_Values({key: value})]).get(ref, str(value))
+        return names[ref]
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     return str(value)
 
 
 _REFERENCES = ("region", "employer", "agency")  # keys whose values are ids shown by name
+
+
+class _Values:
+    """A stand-in audit event carrying one value, for looking up a single reference name."""
+
+    def __init__(self, after: dict):
+        self.before, self.after = None, after
 
 
 def _reference_names(events) -> dict[str, str]:
