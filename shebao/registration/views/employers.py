@@ -35,6 +35,7 @@ from ..services import (
     employer_transfer_agency,
 )
 from .common import _can, _employer_or_404, _related_cases, _submit, change_history
+from .search import push_url, search_redirect, search_terms
 
 # --------------------------------------------------------------------------------------------------------------
 # Employers (workbench)
@@ -43,9 +44,13 @@ from .common import _can, _employer_or_404, _related_cases, _submit, change_hist
 
 @staff_required
 def employer_list(request: HttpRequest) -> HttpResponse:
-    """单位查询: search units by name, 统一社会信用代码 or 社会保险登记编号."""
-    q = request.GET.get("q", "").strip()
-    status = request.GET.get("status", "")
+    """单位查询: search units by name (contains), 统一社会信用代码 or 社会保险登记编号 (whole or last digits).
+
+    The form posts; codes are kept behind a session token (`?t=`) so they never appear in a URL.
+    """
+    if request.method == "POST":
+        return search_redirect(request, "employer")
+    q, status, expired = search_terms(request, "employer")
     qs = employer_search(actor=request.user, q=q, status=status if status in EmployerStatus.values else "")
     item = request.GET.get("item", "")
     context = {
@@ -54,10 +59,12 @@ def employer_list(request: HttpRequest) -> HttpResponse:
         "status": status,
         "statuses": EmployerStatus.choices,
         "item_hint": item if item in ("01010102", "01010103", "01010201") else "",
+        "item": item if item.isdigit() else "",
+        "expired": expired,
         "can_enrol": _can(request.user, "01010101"),
     }
     template = "registration/_employer_results.html" if request.htmx else "registration/employer_list.html"
-    return render(request, template, context)
+    return push_url(request, render(request, template, context))
 
 
 @catalog_view("01010101")

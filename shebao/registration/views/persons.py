@@ -42,6 +42,7 @@ from ..services import (
     person_terminate,
 )
 from .common import _can, _done, _employer_or_404, _person_or_404, _related_cases, _submit, change_history
+from .search import push_url, search_redirect, search_terms
 
 XLSX = settings.SHEBAO_UPLOAD_TYPES[".xlsx"]
 BULK_ERRORS_KEY = "registration.bulk_errors"
@@ -54,9 +55,13 @@ BULK_ERRORS_KEY = "registration.bulk_errors"
 
 @staff_required
 def person_list(request: HttpRequest) -> HttpResponse:
-    """人员查询: by 社会保障号码 (exact) or name prefix; ID numbers masked in the list."""
-    q = request.GET.get("q", "").strip()
-    status = request.GET.get("status", "")
+    """人员查询: by 社会保障号码 (whole or last digits) or name (contains); ID numbers masked in the list.
+
+    The form posts; ID numbers are kept behind a session token (`?t=`) so they never appear in a URL.
+    """
+    if request.method == "POST":
+        return search_redirect(request, "person")
+    q, status, expired = search_terms(request, "person")
     qs = person_search(actor=request.user, q=q, status=status if status in PersonStatus.values else "")
     item = request.GET.get("item", "")
     context = {
@@ -65,10 +70,12 @@ def person_list(request: HttpRequest) -> HttpResponse:
         "status": status,
         "statuses": PersonStatus.choices,
         "item_hint": item if item in ("01010202", "01010203") else "",
+        "item": item if item.isdigit() else "",
+        "expired": expired,
         "can_enrol": _can(request.user, "01010201"),
     }
     template = "registration/_person_results.html" if request.htmx else "registration/person_list.html"
-    return render(request, template, context)
+    return push_url(request, render(request, template, context))
 
 
 def _employer_param(request: HttpRequest) -> Employer | None:
