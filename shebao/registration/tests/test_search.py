@@ -73,9 +73,10 @@ def test_nul_and_control_characters_are_not_a_500(client, clerk, people, kind):
     client.force_login(clerk)
     url = reverse(f"registration:{kind}-list")
     for q in ("\x00", "王\x00", "\u202e", "١٢٣٤٥٦"):
-        assert client.get(url, {"q": q}).status_code == 200
+        expected = 400 if "\x00" in q else 200  # NUL is refused for every request by RefuseNulMiddleware
+        assert client.get(url, {"q": q}).status_code == expected
         response = client.post(url, {"q": q}, follow=True)
-        assert response.status_code == 200
+        assert response.status_code == expected
     response = client.get(reverse(f"api-registration:{kind}s"), {"q": "\x00"})
     assert response.status_code in (200, 400)
 
