@@ -44,8 +44,8 @@ class ServiceForm(forms.Form):
         for key, messages in (exc.errors or {}).items():
             name = self.error_aliases.get(key, key)
             target = name if name in self.fields else None
-            if target in self.required_fields and self._blank(target):
-                # An empty required field says so, in the words of its label (not "无效" for an unchosen select).
+            if target in self.required_fields and self._unchosen_select(target):
+                # An empty required select says so, in the words of its label (not "无效" or a format hint).
                 messages = [f"{self.fields[target].label}不能为空"]
             for message in messages:
                 # add_error drops the field from cleaned_data; that is fine, the form is re-shown as typed.
@@ -54,11 +54,12 @@ class ServiceForm(forms.Form):
         if not placed:
             self.add_error(None, exc.message)
 
-    def _blank(self, name: str) -> bool:
-        """Whether the user left the field empty (nothing typed, chosen or attached)."""
+    def _unchosen_select(self, name: str) -> bool:
+        """Whether the field is a drop-down left at its empty choice."""
+        widget = self.fields[name].widget
+        if not isinstance(widget, forms.Select) or isinstance(widget, forms.SelectMultiple):
+            return False
         raw = self[name].value()
-        if isinstance(raw, list | tuple):
-            return not any(str(v).strip() for v in raw)
         return raw is None or str(raw).strip() == ""
 
     def value(self, name: str, default=""):
