@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from urllib.parse import urlsplit
 
 from django import forms, template
@@ -46,6 +47,15 @@ def month(value) -> str:
     if isinstance(value, dt.date):
         return f"{value:%Y-%m}"
     return str(value or "")[:7]
+
+
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}(-\d{2})?( \d{2}:\d{2}(:\d{2})?)?$")
+
+
+@register.filter
+def is_date(value) -> bool:
+    """Whether a shown value is a date, month or timestamp (kept on one line: `text-nowrap`)."""
+    return isinstance(value, dt.date) or bool(_DATE_TEXT.match(str(value or "").strip()))
 
 
 @register.filter
