@@ -5,6 +5,7 @@ axe-core is vendored for the tests only (`shebao/tests/vendor/axe-core/`, see it
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,9 @@ from shebao.tests.conftest import login, needs_chromium
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Latin words allowed in the Chinese UI: file types, the spreadsheet's name, standard numbers, user names of the test.
+USERS = ("clerk_a", "reviewer_a", "auditor_a", "unit_a", "insured_a")
+LATIN_OK = {"Excel", "xlsx", "pdf", "jpg", "png", "MB", "GB", *USERS}
 
 pytestmark = [pytest.mark.browser, pytest.mark.catalog("01010101", "01010201"), needs_chromium]
 
@@ -48,6 +52,12 @@ def _axe(page) -> list[dict]:
         }""",
         WCAG_TAGS,
     )
+
+
+def _english(page) -> set[str]:
+    """Latin words in the page's visible text (none but file types and user names; codes like USCCs aside)."""
+    text = page.evaluate("document.body.innerText")
+    return {w for w in re.findall(r"(?<![0-9A-Za-z])[A-Za-z_]{2,}(?![0-9A-Za-z])", text) if w not in LATIN_OK}
 
 
 def test_every_page_kind_passes_axe_wcag21_aa(live_server, site, browser):
@@ -90,6 +100,7 @@ def test_every_page_kind_passes_axe_wcag21_aa(live_server, site, browser):
         "insured_a": {"我的社保": "/registration/me/", "我的业务": "/cases/"},
     }
     found: dict[str, list[dict]] = {}
+    english: dict[str, set[str]] = {}
     visited = 0
     anonymous = login(browser, base, None, bypass_csp=True)
     found["登录"] = _axe(anonymous)
@@ -100,6 +111,7 @@ def test_every_page_kind_passes_axe_wcag21_aa(live_server, site, browser):
         for title, url in urls.items():
             page.goto(base + url)
             found[title] = _axe(page)
+            english[title] = _english(page)
             visited += 1
         if username == "clerk_a":
             # A form sent empty: the errors, the red fields and the summary must be accessible too.
@@ -108,6 +120,11 @@ def test_every_page_kind_passes_axe_wcag21_aa(live_server, site, browser):
             page.wait_for_selector("[data-testid=form-errors]")
             found["单位参保登记（提交出错）"] = _axe(page)
             visited += 1
+        if username == "insured_a":
+            # 长辈模式 (larger text, stronger contrast) must pass as well.
+            page.get_by_role("button", name="长辈模式").click()
+            found["我的业务（长辈模式）"] = _axe(page)
+            visited += 1
         page.context.close()
     failures = {title: v for title, v in found.items() if v}
     report = "\n".join(
@@ -115,5 +132,6 @@ def test_every_page_kind_passes_axe_wcag21_aa(live_server, site, browser):
         for title, violations in failures.items()
         for v in violations
     )
-    assert visited == 2 + sum(len(urls) for urls in pages.values())
+    assert visited == 3 + sum(len(urls) for urls in pages.values())
+    assert {t: w for t, w in english.items() if w} == {}
     assert not failures, f"axe-core 在 {len(failures)}/{visited} 个页面发现问题：\n{report}"

@@ -102,7 +102,7 @@ def test_at_200_percent_zoom_the_menu_button_opens_the_sidebar(live_server, site
     page.context.close()
 
 
-def test_elder_mode_enlarges_text_and_is_remembered(live_server, site, browser):
+def test_elder_mode_enlarges_text_and_is_remembered(live_server, site, browser, tmp_path):
     page = login(browser, live_server.url, "insured_a")
     page.goto(f"{live_server.url}/registration/me/")
 
@@ -120,6 +120,7 @@ def test_elder_mode_enlarges_text_and_is_remembered(live_server, site, browser):
     assert after["text"] >= 1.25 * before["text"]
     assert after["button"] >= 40 > before["button"]
     assert page.locator("[data-sb-elder-toggle]").get_attribute("aria-pressed") == "true"
+    page.screenshot(path=str(tmp_path / "elder.png"), full_page=True)
     page.goto(f"{live_server.url}/cases/")
     assert page.evaluate("document.documentElement.classList.contains('sb-elder')")  # remembered
     page.get_by_role("button", name="标准模式").click()
