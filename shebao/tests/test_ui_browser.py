@@ -61,6 +61,7 @@ def test_reviewer_confirms_before_approving_and_rejecting(live_server, site, bro
     page.goto(f"{base}/cases/{site['open']}/")
     page.get_by_role("button", name="复核通过").click()
     dialog = page.get_by_role("dialog")
+    dialog.wait_for(state="visible")
     assert "确认复核通过" in dialog.inner_text()
     dialog.get_by_role("button", name="取消").click()
     assert not dialog.is_visible()
@@ -68,8 +69,10 @@ def test_reviewer_confirms_before_approving_and_rejecting(live_server, site, bro
     assert page.get_by_test_id("case-status").inner_text() == "已受理"  # nothing was sent
 
     page.get_by_role("button", name="退回", exact=True).click()
+    page.wait_for_selector("#reject-panel.show")  # the panel has finished opening
     page.fill("#reject_reason", "材料不齐")
     page.get_by_role("button", name="确认退回").click()
+    dialog.wait_for(state="visible")
     assert "确认退回" in dialog.inner_text()
     dialog.get_by_role("button", name="确认退回").click()
     page.wait_for_selector("[data-testid=case-status]:has-text('已退回')")
