@@ -31,7 +31,7 @@ from .models import (
     RoleGrant,
     User,
 )
-from .parameters import parameter_set
+from .parameters import parameter_set, parameter_validate
 
 admin.site.site_header = "社会保险经办管理信息系统 · 系统管理"
 admin.site.site_title = "社保经办系统管理"
@@ -232,12 +232,8 @@ class PersonalDataAccessAdmin(ReadOnlyAdmin):
 admin_axes.register()
 
 
-class _DryRun(Exception):
-    pass
-
-
 class ParameterForm(forms.ModelForm):
-    """Validates through `parameter_set` itself (in a rolled-back savepoint) so its errors show on the form."""
+    """Validates with `parameter_validate` (pure, writes nothing) so the service's errors show on the form."""
 
     request = None  # set by ParameterAdmin.get_form
 
@@ -266,11 +262,7 @@ class ParameterForm(forms.ModelForm):
         if not isinstance(values["effective_from"], dt.date):
             return cleaned
         try:
-            with transaction.atomic():
-                parameter_set(actor=self.request.user, **values)
-                raise _DryRun
-        except _DryRun:
-            pass
+            parameter_validate(actor=self.request.user, **values)
         except ApplicationError as exc:
             placed = False
             for field, messages in exc.errors.items():

@@ -149,7 +149,7 @@ def load_default_parameters() -> int:
 
 
 @transaction.atomic
-def parameter_set(
+def parameter_validate(
     *,
     actor,
     key: str,
@@ -159,9 +159,11 @@ def parameter_set(
     unit: str = "",
     legal_reference: str = "",
     note: str = "",
-) -> Parameter:
-    """Override a parameter for a region from a date (agency admin within its region; national: superuser)."""
-    from .audit import audit_write
+) -> dict:
+    """Check an override without writing anything: the clean values, or an ApplicationError naming every field.
+
+    Used by `parameter_set` and by forms that show its errors (no write-and-roll-back to validate).
+    """
     from .choices import Role
     from .errors import PermissionDeniedError
 
@@ -192,6 +194,43 @@ def parameter_set(
         raise ApplicationError(f"参数 {key} 的单位为{previous.unit}，不能改为{unit}", field="unit")
     unit = unit or (previous.unit if previous else "")
     value = parameter_value_clean(value, unit)
+    return {
+        "key": key,
+        "region": region or None,
+        "effective_from": effective_from,
+        "value": value,
+        "unit": unit,
+        "legal_reference": (legal_reference or "")[:300],
+        "note": (note or "")[:300],
+    }
+
+
+def parameter_set(
+    *,
+    actor,
+    key: str,
+    region: str | None,
+    effective_from: dt.date,
+    value: str,
+    unit: str = "",
+    legal_reference: str = "",
+    note: str = "",
+) -> Parameter:
+    """Override a parameter for a region from a date (agency admin within its region; national: superuser)."""
+    from .audit import audit_write
+
+    clean = parameter_validate(
+        actor=actor,
+        key=key,
+        region=region,
+        effective_from=effective_from,
+        value=value,
+        unit=unit,
+        legal_reference=legal_reference,
+        note=note,
+    )
+    key, region, effective_from, value = clean["key"], clean["region"], clean["effective_from"], clean["value"]
+    unit, legal_reference, note = clean["unit"], clean["legal_reference"], clean["note"]
     param, created = Parameter.objects.update_or_create(
         key=key,
         region_id=region or None,
@@ -199,8 +238,8 @@ def parameter_set(
         defaults={
             "value": value,
             "unit": unit,
-            "legal_reference": legal_reference[:300],
-            "note": note[:300],
+            "legal_reference": legal_reference,
+            "note": note,
             "is_default": False,
             "created_by": actor,
         },
