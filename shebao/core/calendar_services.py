@@ -144,8 +144,9 @@ def calendar_day_remove(*, actor, date) -> None:
     row = CalendarDay.objects.select_for_update().filter(date=day).first()
     if row is None:
         raise ApplicationError(f"{day} 不在节假日历中", field="date")
+    entry = _audit_day("calendar_day.delete", row, before=True)
     row.delete()
-    audit_write_many(actor=actor, entries=[_audit_day("calendar_day.delete", row, before=True)])
+    audit_write_many(actor=actor, entries=[entry])
 
 
 def _source(source, year: int) -> str:
