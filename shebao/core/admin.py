@@ -239,7 +239,7 @@ class ParameterForm(forms.ModelForm):
 
     class Meta:
         model = Parameter
-        fields = ("key", "region", "effective_from", "value", "unit", "legal_reference", "note")
+        fields = ("key", "region", "effective_from", "value", "unit", "legal_reference", "note", "verified")
 
     def _values(self) -> dict:
         data = {**model_to_dict(self.instance, fields=["key", "region", "effective_from"]), **self.cleaned_data}
@@ -252,6 +252,7 @@ class ParameterForm(forms.ModelForm):
             "unit": data.get("unit") or "",
             "legal_reference": data.get("legal_reference") or "",
             "note": data.get("note") or "",
+            "verified": bool(data.get("verified", True)),
         }
 
     def clean(self):
@@ -280,8 +281,8 @@ class ParameterAdmin(admin.ModelAdmin):
     """Parameters are overridden per region from a date through `parameter_set` (audited); never deleted."""
 
     form = ParameterForm
-    list_display = ("key", "region", "effective_from", "value", "unit", "is_default", "legal_reference")
-    list_filter = ("is_default", "unit")
+    list_display = ("key", "region", "effective_from", "value", "unit", "is_default", "legal_reference", "verified")
+    list_filter = ("is_default", "verified", "unit")
     search_fields = ("key", "=region__code", "legal_reference")
     list_select_related = ("region",)
     autocomplete_fields = ("region",)

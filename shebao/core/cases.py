@@ -27,7 +27,7 @@ from .models import Agency, Attachment, Case, CaseKey, CatalogItem, Sequence
 from .parameters import param_lookup
 from .payloads import Payload
 from .uploads import validate_upload
-from .workdays import CalendarMissing, add_working_days
+from .workdays import add_working_days
 
 
 def next_number(name: str, *, width: int = 6) -> int:
@@ -123,10 +123,10 @@ def _due(item_code: str, agency: Agency, start: dt.date) -> tuple[dt.date | None
     days = limit.as_int()
     if limit.unit == "日":
         return start + dt.timedelta(days=days), f"{days}日（{limit.legal_reference}）"
-    try:
-        return add_working_days(start, days), f"{days}个工作日（{limit.legal_reference}）"
-    except CalendarMissing as exc:
-        return None, str(exc)
+    due = add_working_days(start, days)
+    if due.provisional:  # a year without a calendar: Monday–Friday, marked 暂估
+        return due.date, f"{days}个工作日（{due.note()}；{limit.legal_reference}）"[:200]
+    return due.date, f"{days}个工作日（{limit.legal_reference}）"
 
 
 def case_open(

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from ..access import cases_for, has_any_grant, is_staff
+from ..calendar_services import calendar_warning
 from ..choices import Action, CaseStatus
 from ..context_processors import visible_links
 from ..selectors import case_queue
@@ -37,6 +38,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     overdue = case_queue(cases, "overdue", user)
     context = {
         "today": today,
+        "calendar_warning": calendar_warning(user, today),
         "can_handle": can_handle,
         "quick_links": visible_links(user, "quick_links"),
         "can_review": can_review,
