@@ -6,13 +6,14 @@ import re
 import unicodedata
 
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet
 from django.db.models.functions import Collate, Left, Reverse
 
 from shebao.core.access import scope_filter
 from shebao.core.errors import NotFoundError
 from shebao.core.identifiers import USCC_ALPHABET
 
+from .choices import EnrolmentStatus
 from .models import Employer, Enrolment, Person
 
 
@@ -175,3 +176,33 @@ def enrolments_of(person: Person) -> QuerySet[Enrolment]:
 def active_employee_count(employer: Employer) -> int:
     """Employees with an active (contributing) enrolment under this employer."""
     return Enrolment.objects.filter(employer=employer, status="active").values("person_id").distinct().count()
+
+
+# Employee list filter of the employer portal (职工名单): 在职参保 / 暂停（减员） / 全部.
+EMPLOYEE_FILTERS = {"active": "在职参保", "suspended": "暂停（减员）", "all": "全部"}
+
+
+def _unit_status(employer: Employer) -> tuple[Exists, Exists]:
+    rows = Enrolment.objects.filter(person_id=OuterRef("pk"), employer_id=employer.pk)
+    return Exists(rows.filter(status=EnrolmentStatus.ACTIVE)), Exists(rows.filter(status=EnrolmentStatus.SUSPENDED))
+
+
+def employees_of(*, actor, employer: Employer, status: str = "all", q: str = "") -> QuerySet[Person]:
+    """The unit's employees: `active` holds a contributing enrolment with the unit, `suspended` only 停保 ones."""
+    qs = person_search(actor=actor, q=q, employer_id=employer.pk)
+    active, suspended = _unit_status(employer)
+    if status == "active":
+        return qs.filter(active)
+    if status == "suspended":
+        return qs.filter(~active & suspended)
+    return qs
+
+
+def employee_counts(*, actor, employer: Employer) -> dict[str, int]:
+    """Head counts per filter of the employee list in one query (the portal home page shows the same numbers)."""
+    active, suspended = _unit_status(employer)
+    return person_search(actor=actor, employer_id=employer.pk).aggregate(
+        active=Count("pk", filter=active),
+        suspended=Count("pk", filter=~active & suspended),
+        all=Count("pk"),
+    )

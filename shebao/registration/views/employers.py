@@ -12,6 +12,7 @@ from django.utils import timezone
 from shebao.core.catalog import catalog_view
 from shebao.core.models import Case
 from shebao.core.views import (
+    grant_required,
     menu_start,
     paginate,
     staff_required,
@@ -69,6 +70,7 @@ def employer_list(request: HttpRequest) -> HttpResponse:
 
 @catalog_view("01010101")
 @staff_required
+@grant_required("01010101")
 def employer_enrol_view(request: HttpRequest) -> HttpResponse:
     """01010101 单位参保登记 at the window: the unit's declaration becomes an accepted case for review."""
     form = f.EmployerEnrolForm(
@@ -120,6 +122,7 @@ def employer_detail(request: HttpRequest, employer_id: int) -> HttpResponse:
 @catalog_view("01010102")
 @menu_start("registration:employer-list")
 @staff_required
+@grant_required("01010102")
 def employer_change_view(request: HttpRequest, employer_id: int) -> HttpResponse:
     """01010102 单位变更登记: details and insurance types (the change applies when the reviewer approves)."""
     employer = _employer_or_404(request, employer_id)
@@ -141,6 +144,7 @@ def employer_change_view(request: HttpRequest, employer_id: int) -> HttpResponse
 @catalog_view("01010102")
 @menu_start("registration:employer-list")
 @staff_required
+@grant_required("01010102")
 def employer_restructure_view(request: HttpRequest, employer_id: int) -> HttpResponse:
     """01010102 单位分立合并: the unit's employees move to the successor unit(s) in one case."""
     employer = _employer_or_404(request, employer_id)
@@ -178,6 +182,7 @@ def employer_restructure_view(request: HttpRequest, employer_id: int) -> HttpRes
 @catalog_view("01010102")
 @menu_start("registration:employer-list")
 @staff_required
+@grant_required("01010102")
 def employer_transfer_view(request: HttpRequest, employer_id: int) -> HttpResponse:
     """01010102 成建制转移: the unit and all its employees move to another agency of this system."""
     employer = _employer_or_404(request, employer_id)
@@ -210,6 +215,7 @@ def employer_transfer_view(request: HttpRequest, employer_id: int) -> HttpRespon
 @catalog_view("01010103")
 @menu_start("registration:employer-list")
 @staff_required
+@grant_required("01010103")
 def employer_deregister_view(request: HttpRequest, employer_id: int) -> HttpResponse:
     """01010103 单位注销登记: refused while the unit still has insured employees (or arrears)."""
     employer = _employer_or_404(request, employer_id)

@@ -21,6 +21,7 @@ from shebao.core.models import Case
 from shebao.core.pdaccess import log_full_view
 from shebao.core.views import (
     error_status,
+    grant_required,
     menu_start,
     paginate,
     staff_required,
@@ -86,6 +87,7 @@ def _employer_param(request: HttpRequest) -> Employer | None:
 
 @catalog_view("01010201")
 @staff_required
+@grant_required("01010201")
 def person_enrol_view(request: HttpRequest) -> HttpResponse:
     """01010201 个人参保登记 at the window: an employee of a unit (增员), a flexible worker or a resident."""
     employer = _employer_param(request)
@@ -162,6 +164,7 @@ def _bulk(request: HttpRequest, *, employer: Employer | None, template: str, con
 
 @catalog_view("01010201")
 @staff_required
+@grant_required("01010201")
 def person_bulk_view(request: HttpRequest) -> HttpResponse:
     """01010201 批量增员: upload the Excel template; valid rows go into one case, invalid rows come back."""
     employer = _employer_param(request)
@@ -221,6 +224,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 @catalog_view("01010202")
 @menu_start("registration:person-list")
 @staff_required
+@grant_required("01010202")
 def person_change_view(request: HttpRequest, person_id: int) -> HttpResponse:
     """01010202 个人变更登记: basic details (name change with material), insurance add/停保/续保, payment."""
     person = _person_or_404(request, person_id)
@@ -262,6 +266,7 @@ def _person_initial(person: Person) -> dict:
 @catalog_view("01010203")
 @menu_start("registration:person-list")
 @staff_required
+@grant_required("01010203")
 def person_terminate_view(request: HttpRequest, person_id: int) -> HttpResponse:
     """01010203 社会保险关系终止: death, emigration, duplicate enrolment or other — ends every enrolment."""
     person = _person_or_404(request, person_id)
