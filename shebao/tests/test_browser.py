@@ -13,9 +13,9 @@ from django.utils import timezone
 from shebao.conftest import make_user
 from shebao.core.choices import Role
 from shebao.core.synthetic import citizen_id, uscc
+from shebao.core.tests.samples import PDF  # a real one-page PDF: uploads are parsed
 from shebao.tests.conftest import login, needs_chromium
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 pytestmark = [

@@ -93,7 +93,7 @@ def test_at_200_percent_zoom_the_menu_button_opens_the_sidebar(live_server, site
     assert menu.get_attribute("aria-expanded") == "true"
     link = page.locator(".sb-sidebar").get_by_role("link", name="单位查询")
     link.wait_for(state="visible")
-    page.wait_for_function("document.querySelector('#sb-menu').getBoundingClientRect().left >= 0")  # slid in
+    page.wait_for_function("() => document.querySelector('#sb-menu').getBoundingClientRect().left >= 0")  # slid in
     box = page.locator(".sb-sidebar").bounding_box()
     assert box["x"] >= 0 and box["width"] > 200
     page.keyboard.press("Escape")
