@@ -20,7 +20,7 @@ from shebao.core.bench.common import (
 )
 from shebao.core.bench.synth import birth_of, gender_of, indexed_id, indexed_name
 from shebao.core.cases import case_approve, next_number, next_numbers
-from shebao.core.choices import Role
+from shebao.core.choices import Channel, Role
 from shebao.core.synthetic import uscc
 
 from ..models import Employer, EmployerInsurance, Enrolment, Person
@@ -84,7 +84,7 @@ def run_real_path(*, rows: list[dict], employer: Employer, clerk, reviewer, chun
         for start in range(0, len(rows), chunk):
             part = rows[start : start + chunk]
             started = time.perf_counter()
-            result = person_enrol_bulk(actor=clerk, rows=part, employer=employer, channel="batch")
+            result = person_enrol_bulk(actor=clerk, rows=part, employer=employer, channel=Channel.BATCH)
             if result.errors:
                 raise RuntimeError(f"bench rows rejected: {result.errors[:3]}")
             case_approve(actor=reviewer, case=result.case)

@@ -18,6 +18,7 @@ from shebao.core.views import (
     paginate,
     staff_required,
 )
+from shebao.registration.choices import EnrolmentStatus
 
 from .. import forms as f
 from ..choices import (
@@ -101,7 +102,7 @@ def employer_detail(request: HttpRequest, employer_id: int) -> HttpResponse:
     employees = person_search(actor=user, employer_id=employer.pk).prefetch_related(
         Prefetch(
             "enrolments",
-            queryset=Enrolment.objects.exclude(status="ended").select_related("insurance_type"),
+            queryset=Enrolment.objects.exclude(status=EnrolmentStatus.ENDED).select_related("insurance_type"),
             to_attr="open_enrolments",
         )
     )

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from shebao.core.access import can_view_full_id, require_grant
 from shebao.core.catalog import catalog_view
-from shebao.core.choices import Action
+from shebao.core.choices import Action, Channel
 from shebao.core.errors import ApplicationError
 from shebao.core.identifiers import mask_id
 from shebao.core.models import Case
@@ -121,7 +121,7 @@ def _bulk(request: HttpRequest, *, employer: Employer | None, template: str, con
             unit = form.unit(request.user)
             require_grant(request.user, "01010201", Action.HANDLE)  # the grant before any work on the file
             rows = read_enrolment_rows(form.cleaned_data.get("file"))
-            result = person_enrol_bulk(actor=request.user, rows=rows, employer=unit, channel="batch")
+            result = person_enrol_bulk(actor=request.user, rows=rows, employer=unit, channel=Channel.BATCH)
         except ApplicationError as exc:
             form.add_service_error(exc)
             status = error_status(exc)
