@@ -95,27 +95,8 @@ def run_real_path(*, rows: list[dict], employer: Employer, clerk, reviewer, chun
 
 # ---------------------------------------------------------------- floor: the database's own bulk path
 
-_PERSON_COLS = [
-    "id",
-    "id_number",
-    "name",
-    "gender",
-    "birth_date",
-    "ethnicity",
-    "phone",
-    "address",
-    "category",
-    "employer_id",
-    "agency_id",
-    "contribution_method",
-    "benefit_bank_name",
-    "benefit_bank_account",
-    "status",
-    "terminated_on",
-    "termination_reason",
-    "registered_on",
-    "version",
-]
+# Every person column in model order (the scratch rows below are built in this order).
+_PERSON_COLS = [f.column for f in Person._meta.concrete_fields]
 _ENROL_COLS = [
     "id",
     "person_id",
