@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import views
 from .views import audit as audit_views
+from .views import documents as document_views
 from .views.tokens import api_token
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("cases/<int:case_id>/approve/", views.case_approve_view, name="case-approve"),
     path("cases/<int:case_id>/reject/", views.case_reject_view, name="case-reject"),
     path("cases/<int:case_id>/withdraw/", views.case_withdraw_view, name="case-withdraw"),
+    path("cases/<int:case_id>/receipt/", document_views.case_receipt, name="case-receipt"),
     path("cases/<int:case_id>/materials/", views.case_material_add, name="case-material-add"),
     path(
         "cases/<int:case_id>/materials/<int:attachment_id>/",
@@ -28,4 +30,6 @@ urlpatterns = [
     path("audit/verify/", audit_views.audit_verify_view, name="audit-verify"),
     path("audit/export/", audit_views.audit_export, name="audit-export"),
     path("audit/access/", audit_views.audit_access_log, name="audit-access"),
+    # 文件核验 (public, no login): the page a receipt's or certificate's QR code opens
+    path("verify/<str:code>/", document_views.verify_document, name="verify-document"),
 ]
