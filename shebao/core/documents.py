@@ -99,10 +99,20 @@ def qr_data_uri(text: str, *, scale: int = 4) -> str:
 
 
 DOCUMENT_TEMPLATE = "core/pdf/document.html"
+# WeasyPrint lays out every table cell on its own (≈ 10–40 ms per row here): a long list is printed up to this many
+# rows and the rest is certified on the verification page, which lists every row.
+PRINTED_ROWS = 100
 
 
 def issued_document_pdf(
-    doc, *, notice: str = "", dated=None, number_label: str = "", number: str = "", template: str = DOCUMENT_TEMPLATE
+    doc,
+    *,
+    notice: str = "",
+    dated=None,
+    number_label: str = "",
+    number: str = "",
+    template: str = DOCUMENT_TEMPLATE,
+    max_rows: int = PRINTED_ROWS,
 ) -> bytes:
     """The PDF of an issued document (`IssuedDocument`): its certified content, QR code and verification URL."""
     from django.utils import timezone
@@ -118,7 +128,10 @@ def issued_document_pdf(
         "number_label": number_label,
         "number": number,
         "fields": doc.summary.get("fields", []),
-        "tables": doc.summary.get("tables", []),
+        "tables": [
+            {**t, "rows": t["rows"][:max_rows], "more": max(len(t["rows"]) - max_rows, 0)}
+            for t in doc.summary.get("tables", [])
+        ],
         "notice": notice,
         "dated": dated or timezone.localtime(doc.issued_at).date(),
         "printed_at": timezone.localtime(),

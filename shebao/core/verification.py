@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core import signing
+from django.core import checks, signing
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -205,3 +205,18 @@ def document_verify(code: str) -> Verification:
     ):
         return Verification(False, 400, "文件内容与出具时的记录不一致，可能已被篡改")
     return Verification(True, 200, document=doc)
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_public_base_url(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """`check --deploy`: the QR codes on printed documents must point at the public HTTPS address."""
+    base = getattr(settings, "SHEBAO_PUBLIC_BASE_URL", "")
+    if base.startswith("https://") and "127.0.0.1" not in base and "localhost" not in base:
+        return []
+    return [
+        checks.Warning(
+            f"SHEBAO_PUBLIC_BASE_URL（{base or '未设置'}）不是公众可访问的 https 网址：回执二维码无法打开核验页面",
+            hint="设置环境变量 SHEBAO_PUBLIC_BASE_URL，如 https://shebao.example.gov.cn",
+            id="shebao.W001",
+        )
+    ]

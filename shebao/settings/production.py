@@ -12,9 +12,6 @@ SECRET_KEY = os.environ["SHEBAO_SECRET_KEY"]
 if not (os.environ.get("SHEBAO_AUDIT_KEY") or os.environ.get("SHEBAO_AUDIT_KEY_FILE")):
     raise ImproperlyConfigured("生产环境必须设置 SHEBAO_AUDIT_KEY 或 SHEBAO_AUDIT_KEY_FILE（审计日志密钥）")
 SHEBAO_AUDIT_KEY_CREATE = False
-# Receipts carry a QR code of the public verification page: its address must be the one citizens can reach.
-if not os.environ.get("SHEBAO_PUBLIC_BASE_URL"):
-    raise ImproperlyConfigured("生产环境必须设置 SHEBAO_PUBLIC_BASE_URL（回执二维码中文件核验页面的网址）")
 SECURE_SSL_REDIRECT = True
 SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -12,6 +12,7 @@ from shebao.core.verification import (
     DOCUMENT_KINDS,
     Certified,
     DocumentKind,
+    check_public_base_url,
     document_code,
     document_issue,
     document_verify,
@@ -86,3 +87,10 @@ def test_garbage_codes_are_4xx_never_500(bad, agencies):
     for url in (f"/verify/{bad}/", f"/api/v1/verify/{bad}/"):
         if bad:
             assert client.get(url).status_code in (400, 404)
+
+
+def test_deploy_check_warns_when_qr_codes_would_point_at_a_private_address(settings):
+    settings.SHEBAO_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+    assert [w.id for w in check_public_base_url()] == ["shebao.W001"]
+    settings.SHEBAO_PUBLIC_BASE_URL = "https://shebao.example.gov.cn"
+    assert check_public_base_url() == []

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from shebao.conftest import person_data
 from shebao.core.cases import case_approve
 from shebao.core.choices import CaseStatus
+from shebao.core.documents import issued_document_pdf
 from shebao.core.identifiers import mask_id
 from shebao.core.items import get_item
 from shebao.core.models import Case, IssuedDocument
@@ -229,3 +230,15 @@ def test_employer_page_receipt_without_case_uses_the_record(make_employer):
     # The same receipt as the case's (same certified content, one document).
     get_item("01010101").receipt(case)
     assert IssuedDocument.objects.filter(kind="receipt.01010101").count() == 1
+
+
+def test_long_lists_are_printed_up_to_a_cap_and_certified_in_full_online(completed):
+    case = completed("01010201")
+    get_item("01010201").receipt(case)
+    doc = _document(case)
+    text = _text(issued_document_pdf(doc, max_rows=2))
+    rows = case.payload["rows"]
+    assert rows[0]["name"] in text and rows[1]["name"] in text and rows[2]["name"] not in text
+    assert "另有1行未打印" in text and "全部3行" in text
+    page = Client().get(verification_path(doc)).content.decode()
+    assert all(r["name"] in page for r in rows)
