@@ -14,14 +14,14 @@ from shebao.core.identifiers import mask_id
 from shebao.core.items import get_item
 from shebao.core.models import Case, IssuedDocument
 from shebao.core.verification import verification_path
-from shebao.tests.test_browser import CHROMIUM, PASSWORD, browser  # noqa: F401 (the Playwright fixture)
+from shebao.tests.conftest import login, needs_chromium
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.catalog("01010201"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed"),
+    needs_chromium,
 ]
 
 
@@ -36,18 +36,11 @@ def receipt(agencies, make_employer, make_person):
     return {"path": verification_path(doc), "id_number": person.id_number, "number": case.number}
 
 
-def test_auditor_walks_the_audit_log_and_verifies_a_receipt(live_server, receipt, browser):  # noqa: F811
+def test_auditor_walks_the_audit_log_and_verifies_a_receipt(live_server, receipt, browser):
     # Only the browser talks to the live server below (no ORM inside Playwright's greenlet).
     base = live_server.url
     ARTIFACTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "auditor_a")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    page = login(browser, base, "auditor_a")
 
     # 1. The audit log, filtered by one action: every row shows that action's Chinese name.
     page.goto(f"{base}/audit/")
@@ -66,7 +59,7 @@ def test_auditor_walks_the_audit_log_and_verifies_a_receipt(live_server, receipt
     page.screenshot(path=str(ARTIFACTS / "auditor-audit-log.png"), full_page=True)
 
     # 3. The receipt's QR code leads to the public page: valid, what it certified, masked.
-    public = browser.new_context(locale="zh-CN").new_page()  # a citizen or a bank clerk: no login
+    public = login(browser, base, None)  # a citizen or a bank clerk: no login
     public.goto(f"{base}{receipt['path']}")
     assert "核验结果：有效" in public.get_by_test_id("verify-result").inner_text()
     body = public.locator("main").inner_text()
@@ -82,4 +75,4 @@ def test_auditor_walks_the_audit_log_and_verifies_a_receipt(live_server, receipt
     assert "核验结果：无效" in public.get_by_test_id("verify-result").inner_text()
     public.screenshot(path=str(ARTIFACTS / "verify-forged.png"), full_page=True)
     public.context.close()
-    context.close()
+    page.context.close()

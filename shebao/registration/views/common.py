@@ -151,18 +151,47 @@ def _display(key: str, value, names: dict[str, str], *, full: bool) -> str:
     if key == "status":
         labels = {**dict(EmployerStatus.choices), **dict(PersonStatus.choices)}
         return labels.get(value, str(value))
-    if key == "region":
-        region = Region.objects.filter(code=value).first()
-        return str(region) if region else str(value)
-    if key == "employer" and str(value).isdigit():
-        emp = Employer.objects.filter(pk=value).only("name").first()
-        return emp.name if emp else str(value)
-    if key == "agency" and str(value).isdigit():
-        agency = Agency.objects.filter(pk=value).only("name").first()
-        return agency.name if agency else str(value)
+    if key in _REFERENCES:
+        ref = f"{key}:{value}"
+        if ref not in names:  # not prefetched (a single case page): look this one up
+            names[ref] = _reference_names([_Values({key: value})]).get(ref, str(value))
+        return names[ref]
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     return str(value)
+
+
+_REFERENCES = ("region", "employer", "agency")  # keys whose values are ids shown by name
+
+
+class _Values:
+    """A stand-in audit event carrying one value, for looking up a single reference name."""
+
+    def __init__(self, after: dict):
+        self.before, self.after = None, after
+
+
+def _reference_names(events) -> dict[str, str]:
+    """Names of the regions, employers and agencies the events mention: one query per kind, not one per row."""
+    wanted: dict[str, set] = {key: set() for key in _REFERENCES}
+    for e in events:
+        for side in (e.before or {}, e.after or {}):
+            for key in _REFERENCES:
+                value = side.get(key)
+                if value not in (None, "") and (key == "region" or str(value).isdigit()):
+                    wanted[key].add(str(value))
+    names: dict[str, str] = {}
+    if wanted["region"]:
+        names |= {f"region:{r.code}": str(r) for r in Region.objects.filter(code__in=wanted["region"])}
+    if wanted["employer"]:
+        rows = Employer.objects.filter(pk__in=wanted["employer"]).values_list("pk", "name")
+        names |= {f"employer:{pk}": name for pk, name in rows}
+    if wanted["agency"]:
+        names |= {
+            f"agency:{pk}": name
+            for pk, name in Agency.objects.filter(pk__in=wanted["agency"]).values_list("pk", "name")
+        }
+    return names
 
 
 # On a creation event (no "before") only these fields are listed; the full record is on the page itself.
@@ -174,8 +203,10 @@ def change_history(object_type: str, object_id: int, *, full: bool, limit: int =
     names = _type_names()
     labels = {**_FIELD_LABELS, "name": "姓名" if object_type == "person" else "单位名称"}
     events = AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id)).select_related("case")
+    events = list(events.order_by("-seq")[:limit])
+    names = {**names, **_reference_names(events)}
     out = []
-    for e in events.order_by("-seq")[:limit]:
+    for e in events:
         before, after = e.before or {}, e.after or {}
         keys = [*before, *[k for k in after if k not in before]]
         if not before:

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_merge_20261128_0424'),
+        ('core', '0005_parameter_verified'),
     ]
 
     operations = [
