@@ -20,7 +20,7 @@ from shebao.core.verification import Certified, DocumentKind, document_issue, re
 
 from .choices import ContributionMethod, Gender, PersonCategory, TerminationReason, UnitType
 from .models import Employer, InsuranceType, Person
-from .services.employers import EmployerRestructurePayload, EmployerTransferPayload
+from .services.restructure import EmployerRestructurePayload, EmployerTransferPayload
 
 TITLES = {
     "01010101": "单位参保登记回执",
