@@ -14,6 +14,7 @@ import factory
 from django.conf import settings
 from django.utils import timezone
 from factory.django import DjangoModelFactory, Password
+from stdnum.cn import ric
 
 from shebao.core.choices import CaseStatus, Channel, Role
 from shebao.core.models import Agency, Case, CatalogItem, Region, User
@@ -32,10 +33,24 @@ def county_codes(province: str = "33") -> tuple[str, ...]:
         )
 
 
+@cache
+def _codes_born_in(year: int) -> tuple[str, ...]:
+    """County codes that existed in `year` (python-stdnum's dated GB/T 2260 list): an ID is issued where one is born."""
+    codes = tuple(c for c in county_codes() if _stdnum_valid(citizen_id(c, dt.date(year, 6, 1), 1)))
+    return codes or county_codes()
+
+
+def _stdnum_valid(number: str) -> bool:
+    try:
+        return ric.is_valid(number)
+    except KeyError:  # python-stdnum 2.2 trips over prefecture-only entries of its own list
+        return False
+
+
 def valid_id_number(n: int) -> str:
-    """A valid 18-digit ID number, distinct for each n < 7,000,000, on a real county code, born 1960–1979."""
-    codes = county_codes()
-    birth = dt.date(1960, 1, 1) + dt.timedelta(days=n % 7000)
+    """A valid 18-digit ID number, distinct for each n < 7,000,000: born 1970–1989 in a county that existed then."""
+    birth = dt.date(1970, 1, 1) + dt.timedelta(days=n % 7000)
+    codes = _codes_born_in(birth.year)
     return citizen_id(codes[n % len(codes)], birth, (n // 7000) % 1000)
 
 
