@@ -4,13 +4,12 @@ Import from tests only::
 
     from shebao.testing import assert_refused, count_rows, api_client_for, login, ItemTestCase
 
-`ItemTestCase` (in `shebao.testing_items`, re-exported here) gives every business item the same checks; see
-`docs/adding-a-business-item.md` and `shebao/registration/tests/services/test_items_kit.py`.
+`ItemTestCase` gives every business item the same checks in the service, the API and the UI; see docs/testing.md
+and `shebao/registration/tests/services/test_items_kit.py`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -173,11 +172,6 @@ def json_of(response) -> dict:
 def form_data(data: dict) -> dict:
     """A dict as a browser posts it: lists stay lists, None becomes "", everything else text."""
     return {k: (v if isinstance(v, list) else "" if v is None else str(v)) for k, v in data.items()}
-
-
-def pretty(obj) -> str:
-    """Readable JSON for assertion messages (Chinese kept)."""
-    return json.dumps(obj, ensure_ascii=False, indent=1, default=str)
 
 
 # ----------------------------------------------------------------------------------------------------------------
