@@ -2,15 +2,15 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from shebao.core.http import api_docs_csp
+from shebao.core.api_docs import redoc_view, schema_view, swagger_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    # The split view serves its start-up script as a file (no inline script, so the CSP holds).
-    path("api/docs/", api_docs_csp(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
+    # OpenAPI schema, Swagger UI and ReDoc, served from our own static files (no CDN).
+    path("api/schema/", schema_view, name="schema"),
+    path("api/docs/", swagger_view, name="api-docs"),
+    path("api/redoc/", redoc_view, name="api-redoc"),
     path("api/v1/", include(("shebao.core.api_urls", "api-core"))),
     path("api/v1/", include(("shebao.registration.api_urls", "api-registration"))),
     path("registration/", include(("shebao.registration.urls", "registration"))),

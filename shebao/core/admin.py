@@ -31,7 +31,7 @@ from .models import (
     RoleGrant,
     User,
 )
-from .parameters import parameter_set
+from .parameters import parameter_set, parameter_validate
 
 admin.site.site_header = "社会保险经办管理信息系统 · 系统管理"
 admin.site.site_title = "社保经办系统管理"
@@ -232,18 +232,14 @@ class PersonalDataAccessAdmin(ReadOnlyAdmin):
 admin_axes.register()
 
 
-class _DryRun(Exception):
-    pass
-
-
 class ParameterForm(forms.ModelForm):
-    """Validates through `parameter_set` itself (in a rolled-back savepoint) so its errors show on the form."""
+    """Validates with `parameter_validate` (pure, writes nothing) so the service's errors show on the form."""
 
     request = None  # set by ParameterAdmin.get_form
 
     class Meta:
         model = Parameter
-        fields = ("key", "region", "effective_from", "value", "unit", "legal_reference", "note")
+        fields = ("key", "region", "effective_from", "value", "unit", "legal_reference", "note", "verified")
 
     def _values(self) -> dict:
         data = {**model_to_dict(self.instance, fields=["key", "region", "effective_from"]), **self.cleaned_data}
@@ -256,6 +252,7 @@ class ParameterForm(forms.ModelForm):
             "unit": data.get("unit") or "",
             "legal_reference": data.get("legal_reference") or "",
             "note": data.get("note") or "",
+            "verified": bool(data.get("verified", True)),
         }
 
     def clean(self):
@@ -266,11 +263,7 @@ class ParameterForm(forms.ModelForm):
         if not isinstance(values["effective_from"], dt.date):
             return cleaned
         try:
-            with transaction.atomic():
-                parameter_set(actor=self.request.user, **values)
-                raise _DryRun
-        except _DryRun:
-            pass
+            parameter_validate(actor=self.request.user, **values)
         except ApplicationError as exc:
             placed = False
             for field, messages in exc.errors.items():
@@ -288,8 +281,8 @@ class ParameterAdmin(admin.ModelAdmin):
     """Parameters are overridden per region from a date through `parameter_set` (audited); never deleted."""
 
     form = ParameterForm
-    list_display = ("key", "region", "effective_from", "value", "unit", "is_default", "legal_reference")
-    list_filter = ("is_default", "unit")
+    list_display = ("key", "region", "effective_from", "value", "unit", "is_default", "legal_reference", "verified")
+    list_filter = ("is_default", "verified", "unit")
     search_fields = ("key", "=region__code", "legal_reference")
     list_select_related = ("region",)
     autocomplete_fields = ("region",)

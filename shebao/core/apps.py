@@ -28,4 +28,6 @@ class CoreConfig(AppConfig):
         # Every app's services, presenters and business items (`<app>/items.py` registers them; a code
         # registered twice raises ImproperlyConfigured here, so the system does not start).
         autodiscover_modules("services", "presenters", "items")
+        from .views import calendar  # noqa: F401  (registers the 节假日历 sidebar link)
+
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="shebao.core.reference")

@@ -27,7 +27,7 @@ from .models import Agency, Attachment, Case, CaseKey, CatalogItem, Sequence
 from .parameters import param_lookup
 from .payloads import Payload
 from .uploads import validate_upload
-from .workdays import CalendarMissing, add_working_days
+from .workdays import add_working_days
 
 
 def next_number(name: str, *, width: int = 6) -> int:
@@ -123,10 +123,10 @@ def _due(item_code: str, agency: Agency, start: dt.date) -> tuple[dt.date | None
     days = limit.as_int()
     if limit.unit == "日":
         return start + dt.timedelta(days=days), f"{days}日（{limit.legal_reference}）"
-    try:
-        return add_working_days(start, days), f"{days}个工作日（{limit.legal_reference}）"
-    except CalendarMissing as exc:
-        return None, str(exc)
+    due = add_working_days(start, days)
+    if due.provisional:  # a year without a calendar: Monday–Friday, marked 暂估
+        return due.date, f"{days}个工作日（{due.note()}；{limit.legal_reference}）"[:200]
+    return due.date, f"{days}个工作日（{limit.legal_reference}）"
 
 
 def case_open(
@@ -311,7 +311,12 @@ def case_withdraw(*, actor, case: Case, reason: str = "", version: int | None = 
 
 @transaction.atomic
 def attachment_add(*, actor, case: Case, kind: str, uploaded) -> Attachment:
-    """上传申请材料 to an open case (type and size checked, content hashed)."""
+    """上传申请材料 to an open case (handle grant first; type and size checked, content hashed).
+
+    The row is written in the transaction; the file itself only after commit (`transaction.on_commit`), so a
+    rolled-back upload leaves no file behind. Names are content hashes: the same bytes give the same file.
+    """
+    require_grant(actor, case.item_id, Action.HANDLE)
     data, ext = validate_upload(uploaded)
     # Re-read under a lock: the caller's copy may be stale (approved or withdrawn meanwhile).
     case = Case.objects.select_for_update().get(pk=case.pk)
@@ -329,8 +334,16 @@ def attachment_add(*, actor, case: Case, kind: str, uploaded) -> Attachment:
         sha256=digest,
         uploaded_by=actor,
     )
-    att.file.save(f"{digest[:16]}{ext}", ContentFile(data), save=False)
+    name = att.file.field.generate_filename(att, f"{digest[:16]}{ext}")
+    att.file.name = name
     att.save()
+    storage = att.file.storage
+
+    def write_file() -> None:
+        if not storage.exists(name):
+            storage.save(name, ContentFile(data))
+
+    transaction.on_commit(write_file)
     audit_write(
         actor=actor,
         action="attachment.add",

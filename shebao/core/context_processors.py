@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 
 from . import items
 from .access import has_grant, is_staff
-from .choices import Role
+from .choices import Action, Role
 
 
 @dataclass
@@ -25,6 +25,7 @@ class MenuItem:
     name: str
     url: str | None = None
     active: bool = False
+    denied: bool = False  # implemented, but the user's role may not handle it (shown greyed, no link)
 
 
 @dataclass
@@ -142,6 +143,9 @@ def navigation(request) -> dict:
     }
     if kind == "staff":
         nav["menu"] = build_menu(active)
+        for item in (i for c in nav["menu"] for g in c.groups for i in g.items if i.url):
+            if not has_grant(user, item.code, Action.HANDLE):  # read-only roles get no link to a form
+                item.url, item.denied = None, True
         nav["links"] = visible_links(user, "nav_links", nav["url_name"])
     else:
         nav["links"] = visible_links(user, "portal_links", nav["url_name"])

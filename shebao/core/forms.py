@@ -28,6 +28,7 @@ class ServiceForm(forms.Form):
             if name in self.fields:
                 self.fields[name].mark_required = True
         for field in self.fields.values():
+            field.error_messages["required"] = f"{field.label}不能为空"
             widget = field.widget
             if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput):
                 css = "form-check-input"
@@ -43,12 +44,23 @@ class ServiceForm(forms.Form):
         for key, messages in (exc.errors or {}).items():
             name = self.error_aliases.get(key, key)
             target = name if name in self.fields else None
+            if target in self.required_fields and self._unchosen_select(target):
+                # An empty required select says so, in the words of its label (not "无效" or a format hint).
+                messages = [f"{self.fields[target].label}不能为空"]
             for message in messages:
                 # add_error drops the field from cleaned_data; that is fine, the form is re-shown as typed.
                 self.add_error(target, message)
                 placed = True
         if not placed:
             self.add_error(None, exc.message)
+
+    def _unchosen_select(self, name: str) -> bool:
+        """Whether the field is a drop-down left at its empty choice."""
+        widget = self.fields[name].widget
+        if not isinstance(widget, forms.Select) or isinstance(widget, forms.SelectMultiple):
+            return False
+        raw = self[name].value()
+        return raw is None or str(raw).strip() == ""
 
     def value(self, name: str, default=""):
         """The parsed value of a field (`default` when empty or invalid)."""

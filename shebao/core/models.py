@@ -351,6 +351,9 @@ class Parameter(models.Model):
     legal_reference = models.CharField("政策依据", max_length=300, blank=True)
     note = models.CharField("说明", max_length=300, blank=True)
     is_default = models.BooleanField("系统默认", default=False)
+    verified = models.BooleanField(
+        "依据已核实", default=True, help_text="政策依据是否已与正式文件核对；仅机构管理员可见，不向经办人员和群众显示"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     created_at = models.DateTimeField(auto_now_add=True)
 

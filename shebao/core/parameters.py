@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Q
 
@@ -18,6 +19,15 @@ from .errors import ApplicationError
 from .models import Parameter, Region
 
 PARAMETER_DIR = Path(settings.PACKAGE_DIR) / "rules" / "parameters"
+# Working notes that must never reach what clerks, employers or insured people read (legal references are printed
+# on case pages): whether a source is confirmed is the `verified` flag, which only administrators see.
+_INTERNAL_MARKERS = re.compile(r"unverified|unconfirmed|待核实|待核对|待确认|未核实|\bTODO\b|\bFIXME\b|\bTBD\b", re.I)
+
+
+def internal_marker(text: str) -> str | None:
+    """The internal working note found in a text meant for people (e.g. 'unverified', '待核实'), or None."""
+    match = _INTERNAL_MARKERS.search(text or "")
+    return match.group(0) if match else None
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,7 @@ class ParamValue:
     region_code: str | None
     effective_from: dt.date
     legal_reference: str
+    verified: bool = True  # for administrators only; never shown to clerks, employers or insured people
 
     def as_decimal(self) -> Decimal:
         """The value as a Decimal; a value stored in a wrong form is a clear 400, not a crash."""
@@ -111,7 +122,9 @@ def param_lookup(key: str, *, region: str | None = None, on: dt.date) -> ParamVa
         candidates = [r for r in rows if r.region_id == code]
         if candidates:
             best = max(candidates, key=lambda r: r.effective_from)
-            return ParamValue(key, best.value, best.unit, code, best.effective_from, best.legal_reference)
+            return ParamValue(
+                key, best.value, best.unit, code, best.effective_from, best.legal_reference, best.verified
+            )
     raise ApplicationError(f"参数 {key} 在 {on} 未配置（区划 {region or '全国'}）", field="key")
 
 
@@ -132,6 +145,13 @@ def load_default_parameters() -> int:
                     effective = entry["from"]
                     if isinstance(effective, str):
                         effective = dt.date.fromisoformat(effective)
+                    reference = str(entry.get("ref", spec.get("ref", "")))
+                    for text in (reference, spec.get("description", "")):
+                        if internal_marker(text):
+                            raise ImproperlyConfigured(
+                                f"{path.name} {key}: “{internal_marker(text)}” is an internal note; "
+                                "mark the value `verified: false` instead of writing it into ref/description"
+                            )
                     Parameter.objects.update_or_create(
                         key=key,
                         region_id=region,
@@ -139,9 +159,10 @@ def load_default_parameters() -> int:
                         defaults={
                             "value": str(entry["value"]),
                             "unit": spec.get("unit", ""),
-                            "legal_reference": entry.get("ref", spec.get("ref", "")),
+                            "legal_reference": reference,
                             "note": spec.get("description", ""),
                             "is_default": True,
+                            "verified": bool(entry.get("verified", spec.get("verified", True))),
                         },
                     )
                     count += 1
@@ -149,7 +170,7 @@ def load_default_parameters() -> int:
 
 
 @transaction.atomic
-def parameter_set(
+def parameter_validate(
     *,
     actor,
     key: str,
@@ -159,9 +180,12 @@ def parameter_set(
     unit: str = "",
     legal_reference: str = "",
     note: str = "",
-) -> Parameter:
-    """Override a parameter for a region from a date (agency admin within its region; national: superuser)."""
-    from .audit import audit_write
+    verified: bool = True,
+) -> dict:
+    """Check an override without writing anything: the clean values, or an ApplicationError naming every field.
+
+    Used by `parameter_set` and by forms that show its errors (no write-and-roll-back to validate).
+    """
     from .choices import Role
     from .errors import PermissionDeniedError
 
@@ -186,12 +210,57 @@ def parameter_set(
         allowed = actor.is_superuser
     if not allowed:
         raise PermissionDeniedError("您无权设置该区划的参数（机构管理员只能设置本机构所辖区划）")
+    for field, label, text in (("legal_reference", "政策依据", legal_reference), ("note", "说明", note)):
+        if internal_marker(text):
+            raise ApplicationError(
+                f"{label}不能含有“{internal_marker(text)}”等内部标记（经办人员和群众会看到）；"
+                "依据尚未核实时请取消勾选“依据已核实”",
+                field=field,
+            )
     previous = Parameter.objects.filter(key=key).order_by("-effective_from").first()
     unit = (unit or "").strip()
     if previous and previous.unit and unit and unit != previous.unit:
         raise ApplicationError(f"参数 {key} 的单位为{previous.unit}，不能改为{unit}", field="unit")
     unit = unit or (previous.unit if previous else "")
     value = parameter_value_clean(value, unit)
+    return {
+        "key": key,
+        "region": region or None,
+        "effective_from": effective_from,
+        "value": value,
+        "unit": unit,
+        "legal_reference": (legal_reference or "")[:300],
+        "note": (note or "")[:300],
+    }
+
+
+def parameter_set(
+    *,
+    actor,
+    key: str,
+    region: str | None,
+    effective_from: dt.date,
+    value: str,
+    unit: str = "",
+    legal_reference: str = "",
+    note: str = "",
+    verified: bool = True,
+) -> Parameter:
+    """Override a parameter for a region from a date (agency admin within its region; national: superuser)."""
+    from .audit import audit_write
+
+    clean = parameter_validate(
+        actor=actor,
+        key=key,
+        region=region,
+        effective_from=effective_from,
+        value=value,
+        unit=unit,
+        legal_reference=legal_reference,
+        note=note,
+    )
+    key, region, effective_from, value = clean["key"], clean["region"], clean["effective_from"], clean["value"]
+    unit, legal_reference, note = clean["unit"], clean["legal_reference"], clean["note"]
     param, created = Parameter.objects.update_or_create(
         key=key,
         region_id=region or None,
@@ -199,9 +268,10 @@ def parameter_set(
         defaults={
             "value": value,
             "unit": unit,
-            "legal_reference": legal_reference[:300],
-            "note": note[:300],
+            "legal_reference": legal_reference,
+            "note": note,
             "is_default": False,
+            "verified": bool(verified),
             "created_by": actor,
         },
     )
@@ -210,6 +280,13 @@ def parameter_set(
         action="parameter.set",
         object_type="parameter",
         object_id=param.pk,
-        after={"key": key, "region": region, "from": effective_from, "value": value, "created": created},
+        after={
+            "key": key,
+            "region": region,
+            "from": effective_from,
+            "value": value,
+            "verified": bool(verified),
+            "created": created,
+        },
     )
     return param

@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import views
 from .views import audit as audit_views
+from .views import calendar as calendar_views
 from .views.tokens import api_token
 
 urlpatterns = [
@@ -28,4 +29,12 @@ urlpatterns = [
     path("audit/verify/", audit_views.audit_verify_view, name="audit-verify"),
     path("audit/export/", audit_views.audit_export, name="audit-export"),
     path("audit/access/", audit_views.audit_access_log, name="audit-access"),
+    # 节假日历维护 (agency administrators)
+    path("calendar/", calendar_views.calendar_index, name="calendar"),
+    path("calendar/import/", calendar_views.calendar_import, name="calendar-import"),
+    path("calendar/template.xlsx", calendar_views.calendar_template, name="calendar-template"),
+    path("calendar/<int:year>/", calendar_views.calendar_year, name="calendar-year"),
+    path("calendar/<int:year>/add/", calendar_views.calendar_day_add_view, name="calendar-day-add"),
+    path("calendar/<int:year>/remove/", calendar_views.calendar_day_remove_view, name="calendar-day-remove"),
+    path("calendar/<int:year>/publish/", calendar_views.calendar_year_publish_view, name="calendar-publish"),
 ]

@@ -1,44 +1,72 @@
 """Working days for statutory time limits: Monday–Friday, corrected by the holiday calendar the agency keeps.
 
 The calendar is data (`CalendarDay`, `CalendarYear`), seeded from chinese-calendar for the years it knows
-and extended each year when the State Council publishes the next year's holidays. A count that runs into a
-year with no calendar raises `CalendarMissing` instead of guessing.
+and extended each year by the agency administrators when the State Council publishes the next year's
+holidays (`shebao.core.calendar_services`). A count that runs into a year with no calendar does not fail:
+it counts Monday–Friday for that year and says so (`DueDay.provisional`, 暂估), so a citizen's application
+is never refused or left without a due date because of a missing calendar.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from .models import CalendarDay, CalendarYear
 
+PACKAGE_SOURCE = "chinese-calendar"
+# chinese-calendar names its holidays in English; the calendar shows them in Chinese.
+_HOLIDAY_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
 
-class CalendarMissing(Exception):
-    """The holiday arrangement for a year has not been entered."""
 
-    def __init__(self, year: int):
-        super().__init__(f"{year}年法定节假日安排尚未维护，无法计算工作日")
-        self.year = year
+class DueDay(NamedTuple):
+    """The day a count of working days ends, and whether it is provisional (a year's calendar was missing)."""
+
+    date: dt.date
+    provisional: bool = False
+    missing_years: tuple[int, ...] = ()
+
+    def note(self) -> str:
+        """暂估 remark for a provisional date ('' when exact)."""
+        if not self.provisional:
+            return ""
+        years = "、".join(f"{y}年" for y in self.missing_years)
+        return f"暂估：{years}节假日安排尚未维护，按周一至周五计算"
 
 
-def add_working_days(start: dt.date, days: int) -> dt.date:
-    """The date `days` working days after `start` (the start day itself is not counted)."""
+def add_working_days(start: dt.date, days: int) -> DueDay:
+    """The date `days` working days after `start` (the start day itself is not counted), with a 暂估 flag.
+
+    Years without an entered calendar count Monday–Friday; the result then carries `provisional=True` and the
+    years that were missing.
+    """
     known_years = set(CalendarYear.objects.values_list("year", flat=True))
     exceptions: dict[dt.date, bool] = {}
     loaded: set[int] = set()
+    missing: list[int] = []
     current, remaining = start, days
     while remaining > 0:
         current += dt.timedelta(days=1)
-        if current.year not in known_years:
-            raise CalendarMissing(current.year)
-        if current.year not in loaded:
-            exceptions.update(
-                dict(CalendarDay.objects.filter(date__year=current.year).values_list("date", "is_workday"))
-            )
-            loaded.add(current.year)
-        workday = exceptions.get(current, current.weekday() < 5)
+        year = current.year
+        if year not in loaded:
+            loaded.add(year)
+            if year in known_years:
+                exceptions.update(dict(CalendarDay.objects.filter(date__year=year).values_list("date", "is_workday")))
+            else:
+                missing.append(year)
+        workday = exceptions.get(current, current.weekday() < 5) if year in known_years else current.weekday() < 5
         if workday:
             remaining -= 1
-    return current
+    return DueDay(current, bool(missing), tuple(missing))
 
 
 def seed_calendar_from_package() -> int:
@@ -57,10 +85,10 @@ def seed_calendar_from_package() -> int:
             _, name = chinese_calendar.get_holiday_detail(day)
             workday = chinese_calendar.is_workday(day)
             if workday != (day.weekday() < 5):
-                rows.append(CalendarDay(date=day, is_workday=workday, name=str(name or "")))
+                rows.append(CalendarDay(date=day, is_workday=workday, name=_HOLIDAY_NAMES.get(name or "", name or "")))
             day += dt.timedelta(days=1)
     CalendarDay.objects.bulk_create(rows, ignore_conflicts=True)
     CalendarYear.objects.bulk_create(
-        [CalendarYear(year=y, source="chinese-calendar") for y in years], ignore_conflicts=True
+        [CalendarYear(year=y, source=PACKAGE_SOURCE) for y in years], ignore_conflicts=True
     )
     return len(years)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -19,7 +18,7 @@ from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from shebao.core.access import can_view_full_id
+from shebao.core.access import can_view_full_id, require_grant
 from shebao.core.api import (
     CaseDetailSerializer,
     CaseSerializer,
@@ -38,6 +37,7 @@ from shebao.core.api import (
     responses,
 )
 from shebao.core.cases import validate_upload
+from shebao.core.choices import Action
 from shebao.core.errors import ApplicationError
 from shebao.core.identifiers import mask_id
 from shebao.core.models import Agency
@@ -70,6 +70,7 @@ from .services import (
     person_change,
     person_enrol,
     person_enrol_bulk,
+    person_enrol_bulk_validate,
     person_terminate,
 )
 from .services.employers import EMPLOYER_FIELDS
@@ -726,6 +727,7 @@ class PersonBulkEnrolApi(ShebaoApi):
     def post(self, request):
         data = self.parse_body(self.InputSerializer)
         employer = employer_get_for(actor=request.user, employer_id=data["employer"])
+        require_grant(request.user, "01010201", Action.HANDLE)  # the grant before any work on the file
         _check_workbook(data["file"])
         rows = read_enrolment_rows(data["file"])
         result = person_enrol_bulk(actor=request.user, rows=rows, employer=employer, channel="batch")
@@ -768,13 +770,12 @@ class PersonBulkErrorWorkbookApi(ShebaoApi):
     def post(self, request):
         data = self.parse_body(self.InputSerializer)
         employer = employer_get_for(actor=request.user, employer_id=data["employer"])
+        require_grant(request.user, "01010201", Action.HANDLE)  # the grant before any work on the file
         _check_workbook(data["file"])
         rows = read_enrolment_rows(data["file"])
-        # A dry run: exactly the checks of the real upload, in a transaction that is always rolled back.
-        with transaction.atomic():
-            result = person_enrol_bulk(actor=request.user, rows=rows, employer=employer, channel="batch")
-            transaction.set_rollback(True)
-        response = HttpResponse(error_workbook(rows, result.errors, first_row=2), content_type=XLSX)
+        # Exactly the checks of the real upload, by the pure validator: nothing is written.
+        _, _, errors = person_enrol_bulk_validate(actor=request.user, rows=rows, employer=employer)
+        response = HttpResponse(error_workbook(rows, errors, first_row=2), content_type=XLSX)
         response["Content-Disposition"] = 'attachment; filename="enrolment-errors.xlsx"'
         return response
 

@@ -31,4 +31,5 @@ urlpatterns = [
     path("portal/employees/<int:person_id>/leave/", views.portal_leave, name="portal-leave"),
     # Insured person
     path("me/", views.insured_home, name="insured-home"),
+    path("me/change/", views.insured_change, name="insured-change"),
 ]

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files (the machines are offline: no CDN)
     "shebao.core",
     "shebao.registration",
 ]
@@ -193,6 +194,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},  # no badge from validator.swagger.io
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "shebao.core.choices.CaseStatus",
         "EmployerStatusEnum": "shebao.registration.choices.EmployerStatus",

@@ -13,19 +13,15 @@ from django.utils import timezone
 from shebao.conftest import make_user
 from shebao.core.choices import Role
 from shebao.core.synthetic import citizen_id, uscc
+from shebao.core.tests.samples import PDF  # a real one-page PDF: uploads are parsed
+from shebao.tests.conftest import login, needs_chromium
 
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "Shebao@2026!"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.catalog("01010101", "01010201"),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason=f"{CHROMIUM} is not installed (apt-get install -y chromium fonts-wqy-microhei)",
-    ),
+    needs_chromium,
 ]
 
 
@@ -41,28 +37,8 @@ def staff(agencies):
     return users
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
-
-
 def _login(browser, base_url: str, username: str):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    page = login(browser, base_url, username)
     page.wait_for_url(f"{base_url}/")
     assert page.locator("h1").first.inner_text() == "工作台首页"
     return page
@@ -75,6 +51,7 @@ def _approve(page, base_url: str, number: str, *, shots: str = "") -> None:
         page.screenshot(path=str(ARTIFACTS / f"{shots}-dashboard.png"), full_page=True)
     page.locator("#queue-review").get_by_role("link", name=number).click()
     page.get_by_role("button", name="复核通过").click()
+    page.get_by_role("dialog").get_by_role("button", name="确认复核通过").click()  # the confirmation
     page.wait_for_selector("text=复核通过：业务流水号")
     assert page.get_by_test_id("case-status").inner_text() == "已办结"
     if shots:

@@ -10,10 +10,11 @@ from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from ..access import case_get_for, cases_for
+from ..access import case_get_for
 from ..cases import attachment_add, case_accept, case_approve, case_reject, case_withdraw
 from ..choices import CaseStatus
 from ..errors import NotFoundError
+from ..selectors import QUEUES, case_list
 from .base import ShebaoApi, StrictCharField, StrictIntegerField, StrictPagination, responses
 from .serializers import AttachmentSerializer, CaseDetailSerializer, CaseSerializer, case_response
 
@@ -32,8 +33,12 @@ class CaseListApi(ShebaoApi):
 
         status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
         item = serializers.RegexField(r"^\d{2,8}$", max_length=8, required=False, help_text="业务编码或其前缀")
+        q = serializers.CharField(max_length=50, required=False, help_text="流水号前缀或申请人名称")
+        queue = serializers.ChoiceField(choices=list(QUEUES.items()), required=False, help_text="工作队列")
         mine = serializers.ChoiceField(
-            choices=[("handler", "我经办的在办业务"), ("review-queue", "待我复核")], required=False
+            choices=[("handler", "我经办的在办业务"), ("review-queue", "待我复核")],
+            required=False,
+            help_text="旧参数，等同于 queue=mine / queue=review",
         )
 
     @extend_schema(
@@ -41,16 +46,12 @@ class CaseListApi(ShebaoApi):
     )
     def get(self, request):
         f = self.parse_query(self.FilterSerializer)
-        qs = cases_for(request.user)
-        if f.get("status"):
-            qs = qs.filter(status=f["status"])
-        if f.get("item"):
-            qs = qs.filter(item__code__startswith=f["item"])
-        if f.get("mine") == "handler":
-            qs = qs.filter(handler=request.user, status__in=[CaseStatus.ACCEPTED, CaseStatus.APPROVED])
-        elif f.get("mine") == "review-queue":
-            qs = qs.filter(status=CaseStatus.ACCEPTED).exclude(handler=request.user).exclude(submitted_by=request.user)
-        return self.paginate(qs, CaseSerializer)
+        mine = f.pop("mine", None)
+        if mine and not f.get("queue"):
+            f["queue"] = {"handler": "mine", "review-queue": "review"}[mine]
+        fs = case_list(user=request.user, filters=f)
+        fs.is_valid()
+        return self.paginate(fs.qs, CaseSerializer)
 
 
 class CaseDetailApi(ShebaoApi):

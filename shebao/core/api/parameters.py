@@ -8,9 +8,19 @@ from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
+from ..choices import Role
 from ..models import Parameter
 from ..parameters import param_lookup, parameter_set
-from .base import ShebaoApi, StrictCharField, StrictDateField, StrictPagination, StrictRegexField, by_method, responses
+from .base import (
+    ShebaoApi,
+    StrictBooleanField,
+    StrictCharField,
+    StrictDateField,
+    StrictPagination,
+    StrictRegexField,
+    by_method,
+    responses,
+)
 
 # --------------------------------------------------------------------------------------------------------------
 # Parameters (rules as data)
@@ -29,9 +39,23 @@ class ParameterSerializer(serializers.Serializer):
     legal_reference = serializers.CharField(allow_blank=True)
     note = serializers.CharField(allow_blank=True)
     is_default = serializers.BooleanField()
+    verified = serializers.BooleanField(required=False, help_text="依据已核实（仅机构管理员可见）")
 
     class Meta:
         ref_name = "Parameter"
+
+    def to_representation(self, instance):
+        """The parameter; its verification status only for administrators."""
+        data = super().to_representation(instance)
+        if not sees_verification(self.context.get("request")):
+            data.pop("verified", None)
+        return data
+
+
+def sees_verification(request) -> bool:
+    """Whether a parameter's source is verified is shown to agency administrators (and superusers) only."""
+    user = getattr(request, "user", None)
+    return bool(user and user.is_authenticated and (user.role == Role.AGENCY_ADMIN or user.is_superuser))
 
 
 class ParameterListApi(ShebaoApi):
@@ -60,7 +84,9 @@ class ParameterListApi(ShebaoApi):
             qs = qs.filter(region_id=f["region"])
         elif f.get("national"):
             qs = qs.filter(region__isnull=True)
-        return self.paginate(qs.order_by("key", "region_id", "-effective_from", "pk"), ParameterSerializer)
+        return self.paginate(
+            qs.order_by("key", "region_id", "-effective_from", "pk"), ParameterSerializer, context={"request": request}
+        )
 
 
 class ParameterSetApi(ShebaoApi):
@@ -84,6 +110,7 @@ class ParameterSetApi(ShebaoApi):
         unit = StrictCharField(max_length=30, required=False, allow_blank=True, default="")
         legal_reference = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
         note = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+        verified = StrictBooleanField(required=False, default=True, help_text="依据已核实")
 
     @extend_schema(
         summary="设置业务参数", request=InputSerializer, responses=responses({201: ParameterSerializer}, body=True)
@@ -99,8 +126,9 @@ class ParameterSetApi(ShebaoApi):
             unit=data["unit"],
             legal_reference=data["legal_reference"],
             note=data["note"],
+            verified=data["verified"],
         )
-        return Response(ParameterSerializer(param).data, status=status.HTTP_201_CREATED)
+        return Response(ParameterSerializer(param, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 ParameterCollectionApi = by_method(
@@ -127,9 +155,17 @@ class ParameterLookupApi(ShebaoApi):
         region = serializers.CharField(source="region_code", allow_null=True)
         effective_from = serializers.DateField()
         legal_reference = serializers.CharField(allow_blank=True)
+        verified = serializers.BooleanField(required=False, help_text="依据已核实（仅机构管理员可见）")
+
+        def to_representation(self, instance):
+            """The value; its verification status only for administrators."""
+            data = super().to_representation(instance)
+            if not sees_verification(self.context.get("request")):
+                data.pop("verified", None)
+            return data
 
     @extend_schema(summary="参数取值", parameters=[FilterSerializer], responses=responses({200: OutputSerializer}))
     def get(self, request):
         f = self.parse_query(self.FilterSerializer)
         value = param_lookup(f["key"], region=f.get("region") or None, on=f.get("date") or timezone.localdate())
-        return Response(self.OutputSerializer(value).data)
+        return Response(self.OutputSerializer(value, context={"request": request}).data)

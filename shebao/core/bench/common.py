@@ -1,12 +1,16 @@
-"""Shared pieces of the benchmarks: isolated bench agencies and users, progress bars, timing summaries."""
+"""Shared pieces of the benchmarks: the registry apps contribute to, bench agencies and users, timing summaries."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import statistics
 import sys
+from argparse import ArgumentParser
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -17,10 +21,6 @@ from shebao.core.models import Agency, User
 from .synth import county_codes
 
 BENCH_REGION = "330108"  # the bench agencies sit in 滨江区; the persons' ID numbers use counties outside Zhejiang
-AGENCIES = {
-    "registration": ("BENCH", "性能基准·登记经办机构"),
-    "lookup": ("BENCHLK", "性能基准·查询经办机构"),
-}
 PERSON_INDEX = "bench:person_index"  # counter that keeps every bench ID number distinct across runs
 
 
@@ -51,9 +51,44 @@ class BenchResult:
         }
 
 
-def bench_agency(kind: str) -> Agency:
+@dataclass(frozen=True)
+class Benchmark:
+    """A benchmark an app contributes (`<app>/bench.py`: BENCHMARKS = {name: Benchmark(...)})."""
+
+    run: Callable[..., BenchResult]  # run(n=..., show=..., **its own options) -> BenchResult
+    help: str = ""
+    arguments: Callable[[ArgumentParser], None] | None = None  # declares the benchmark's own options
+
+
+def discover_benchmarks() -> dict[str, Benchmark]:
+    """Every installed app's `bench` module's BENCHMARKS, by name; a name contributed twice is an error."""
+    found: dict[str, Benchmark] = {}
+    for config in apps.get_app_configs():
+        module_name = f"{config.name}.bench"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        for name, bench in getattr(module, "BENCHMARKS", {}).items():
+            if name in found:
+                raise RuntimeError(f"benchmark {name!r} is contributed twice ({module_name})")
+            found[name] = bench
+    return found
+
+
+def declared_options(arguments: Callable[[ArgumentParser], None] | None, options: dict) -> dict:
+    """The options an app's `arguments(parser)` hook declares, taken (or defaulted) from all parsed options."""
+    if arguments is None:
+        return {}
+    probe = ArgumentParser(add_help=False)
+    arguments(probe)
+    return {a.dest: options.get(a.dest, a.default) for a in probe._actions}
+
+
+def bench_agency(code: str, name: str) -> Agency:
     """The dedicated agency of a benchmark (created once; bench data never mixes with real agencies)."""
-    code, name = AGENCIES[kind]
     agency = Agency.objects.filter(code=code).first()
     if agency is None:
         agency = Agency.objects.create(code=code, name=name, region_id=BENCH_REGION)
@@ -94,6 +129,7 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
 
 
 def today():
+    """Today's date in the project's time zone."""
     return timezone.localdate()
 
 

@@ -1,186 +1,28 @@
-"""The 杭州市 demo data set: a deterministic plan (employers, persons) and its loading through the real services."""
+"""The demo's generic part: the 杭州市 agency tree, one login per staff role, and the apps' `demo` modules it runs."""
 
 from __future__ import annotations
 
-import datetime as dt
-import random
+import importlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import ModuleType
 
+from django.apps import apps
+from django.db import transaction
 from django.utils import timezone
 
-from shebao.core.synthetic import citizen_id, uscc
-
-from .synth import county_codes
+from .common import declared_options
 
 CITY = ("330100", "杭州市社会保险管理服务中心", "330100")
+# key: (agency code, agency name, region code, district name)
 DISTRICTS = {
     "sc": ("330102", "上城区社会保险管理服务中心", "330102", "上城区"),
     "gs": ("330105", "拱墅区社会保险管理服务中心", "330105", "拱墅区"),
 }
 DEMO_PASSWORD = "Shebao@2026"
-USCC_BASE = 5_000_000  # organisation-code numbers of demo employers (benchmarks use other bases)
-
-ENTERPRISE_TYPES = ["110", "210", "310", "410", "510"]
-PUBLIC_TYPES = ["120", "210", "310", "410", "510"]
-# (GB/T 4754 industry code, injury risk class, trade word for the name)
-INDUSTRIES = [
-    ("I6510", 1, "软件"),
-    ("I6420", 1, "网络"),
-    ("M7320", 1, "科技"),
-    ("L7212", 1, "咨询"),
-    ("F5212", 2, "商贸"),
-    ("H6210", 2, "餐饮"),
-    ("K7020", 2, "物业"),
-    ("G5430", 4, "物流"),
-    ("C1810", 4, "服饰"),
-    ("C3911", 5, "电子"),
-    ("E4810", 6, "建设"),
-    ("C3311", 6, "金属制品"),
-]
-UNIT_WEIGHTS = [("10", 88), ("70", 6), ("30", 3), ("55", 2), ("60", 1)]
-BANKS = ["中国工商银行杭州分行", "中国建设银行杭州分行", "中国农业银行杭州分行", "中国银行杭州分行", "杭州银行"]
-ETHNICITIES = ["汉族"] * 46 + ["回族", "畲族", "满族", "土家族"]
-STREETS = {
-    "330102": ["解放路", "延安路", "清泰街", "望江路", "秋涛路", "江城路", "凤起东路", "钱江路"],
-    "330105": ["莫干山路", "湖墅南路", "上塘路", "登云路", "大关路", "丽水路", "祥符路", "湖州街"],
-}
-
-
-@dataclass
-class DemoPlan:
-    """Everything the demo needs, computed from the seed before anything is written."""
-
-    employers: list[dict] = field(default_factory=list)
-    pending_employers: list[dict] = field(default_factory=list)
-    # person dicts: row fields plus "category", "employer" (index into employers or None) and "district"
-    persons: list[dict] = field(default_factory=list)
-    staff_names: dict[str, str] = field(default_factory=dict)
-
-
-def _month(today: dt.date, back: int) -> dt.date:
-    total = today.year * 12 + today.month - 1 - back
-    return dt.date(total // 12, total % 12 + 1, 1)
-
-
-def _phone(rng: random.Random) -> str:
-    return f"1{rng.choice('35789')}{rng.randrange(10**9):09d}"
-
-
-def build_plan(
-    *,
-    seed: int = 2026,
-    employers: int = 200,
-    persons: int = 5000,
-    today: dt.date | None = None,
-    counties: list[str] | None = None,
-) -> DemoPlan:
-    """The deterministic demo plan for a seed: same seed and counts, same units, names and ID numbers."""
-    from faker import Faker
-
-    today = today or timezone.localdate()
-    rng = random.Random(seed)
-    fake = Faker("zh_CN")
-    fake.seed_instance(seed)
-    counties = counties or county_codes(province="33")
-    plan = DemoPlan()
-    district_keys = list(DISTRICTS)
-
-    def employer(i: int) -> dict:
-        key = district_keys[i % len(district_keys)]
-        region = DISTRICTS[key][2]
-        code, risk, trade = INDUSTRIES[rng.randrange(len(INDUSTRIES))]
-        unit_type = rng.choices([u for u, _ in UNIT_WEIGHTS], [w for _, w in UNIT_WEIGHTS])[0]
-        prefix = fake.company_prefix().removesuffix("公司")
-        if unit_type == "70":
-            name = f"杭州市{DISTRICTS[key][3]}{prefix}{trade}经营部"
-        elif unit_type in ("30", "55", "60"):
-            label = {"30": "服务中心", "55": "协会", "60": "培训学校"}[unit_type]
-            name = f"杭州市{DISTRICTS[key][3]}{prefix}{label}"
-        else:
-            name = f"杭州{prefix}{trade}有限公司"
-        registered = _month(today, rng.randrange(1, 180)) + dt.timedelta(days=rng.randrange(27))
-        return {
-            "uscc": uscc(region, USCC_BASE + i),
-            "name": name,
-            "unit_type": unit_type,
-            "legal_rep": fake.name(),
-            "address": f"浙江省杭州市{DISTRICTS[key][3]}{rng.choice(STREETS[region])}{rng.randrange(1, 400)}号",
-            "region": region,
-            "industry_code": code,
-            "injury_risk_class": risk,
-            "contact_name": fake.name(),
-            "contact_phone": _phone(rng),
-            "bank_name": rng.choice(BANKS),
-            "bank_account": f"6222{rng.randrange(10**15):015d}",
-            "insurances": PUBLIC_TYPES if unit_type == "30" else ENTERPRISE_TYPES,
-            "district": key,
-            "registered_on": registered,
-            "start_month": registered.replace(day=1),
-        }
-
-    plan.employers = [employer(i) for i in range(employers)]
-    plan.pending_employers = [employer(employers + j) for j in range(2)]
-
-    # Employees go to employers in skewed sizes (a few large units, many small ones).
-    n_employees = persons * 8 // 10 if employers else 0
-    n_flexible = (persons - n_employees) // 2
-    weights = [rng.paretovariate(1.1) for _ in range(employers)]
-    if weights:
-        weights[0] = max(weights) * 0.5  # the employer user's unit has a useful number of staff
-    assignment = rng.choices(range(employers), weights, k=n_employees) if employers else []
-    seen: set[str] = set()
-    recent = [_month(today, b) for b in (2, 1, 0)]
-
-    def new_id(first_year: int, last_year: int) -> str:
-        while True:
-            birth = dt.date(first_year, 1, 1) + dt.timedelta(
-                days=rng.randrange((dt.date(last_year, 12, 31) - dt.date(first_year, 1, 1)).days)
-            )
-            number = citizen_id(rng.choice(counties), birth, rng.randrange(1000))
-            if number not in seen:
-                seen.add(number)
-                return number
-
-    def person(category: str, employer_index: int | None, district: str) -> dict:
-        adult_from, adult_to = 1966, today.year - 18
-        if category == "resident" and rng.random() < 0.25:
-            number = new_id(today.year - 15, today.year - 1)
-        else:
-            number = new_id(adult_from, adult_to)
-        region = DISTRICTS[district][2]
-        row = {
-            "id_number": number,
-            "name": fake.name(),
-            "phone": _phone(rng),
-            "address": f"浙江省杭州市{DISTRICTS[district][3]}{rng.choice(STREETS[region])}{rng.randrange(1, 400)}号",
-            "ethnicity": rng.choice(ETHNICITIES),
-            "start_month": f"{rng.choice(recent):%Y-%m}",
-            "category": category,
-            "employer": employer_index,
-            "district": district,
-        }
-        if category == "employee":
-            row["insurances"] = list(plan.employers[employer_index]["insurances"])
-        elif category == "flexible":
-            row["insurances"] = ["110", "310"] if rng.random() < 0.8 else ["310"]
-        else:
-            adult = int(number[6:10]) <= today.year - 16
-            row["insurances"] = ["170", "390"] if adult else ["390"]
-        return row
-
-    plan.persons = [person("employee", e, plan.employers[e]["district"]) for e in assignment]
-    plan.persons += [person("flexible", None, district_keys[i % 2]) for i in range(n_flexible)]
-    plan.persons += [person("resident", None, district_keys[i % 2]) for i in range(persons - n_employees - n_flexible)]
-    for key in ["city", *district_keys]:
-        for role in ("clerk", "reviewer", "agency_admin", "auditor", "finance"):
-            plan.staff_names[f"{key}:{role}"] = fake.name()
-    plan.staff_names["employer"] = fake.name()
-    return plan
-
-
-ROW_KEYS = ("id_number", "name", "phone", "address", "ethnicity", "insurances", "start_month")
-SHOWCASE_EMPLOYERS = 8  # registered through employer_enrol + case_approve; the rest are imported in bulk
-BULK_CHUNK = 5000
+DISTRICT_ROLES = ("clerk", "reviewer", "agency_admin", "auditor", "finance")
+CITY_ROLES = ("agency_admin", "auditor")
 
 
 @dataclass
@@ -189,7 +31,46 @@ class DemoResult:
 
     logins: list[tuple[str, str, str, str]] = field(default_factory=list)  # username, role, agency, name
     timings: list[tuple[str, float]] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, str] = field(default_factory=dict)  # label -> "12 个" (shown in the summary line)
+
+
+@dataclass
+class DemoContext:
+    """What an app's `demo.load(ctx, **options)` gets: seed, date, agencies, staff by "district:role", helpers."""
+
+    seed: int
+    password: str
+    today: object
+    agencies: dict = field(default_factory=dict)  # "city" and the DISTRICTS keys -> Agency
+    staff: dict = field(default_factory=dict)  # "sc:clerk" -> User
+    result: DemoResult = field(default_factory=DemoResult)
+    progress: Callable[[str, float], None] | None = None
+    _clock: float = field(default_factory=time.perf_counter)
+
+    def user(self, username: str, role: str, agency=None, display: str = "", *, shown_as: str = "", **extra):
+        """A demo login (same password for all), listed in the printed table."""
+        from shebao.core.choices import Role
+        from shebao.core.models import User
+
+        u = User.objects.create_user(
+            username=username,
+            password=self.password,
+            role=role,
+            agency=agency,
+            display_name=display or username,
+            **extra,
+        )
+        label = "超级管理员" if extra.get("is_superuser") else Role(role).label
+        self.result.logins.append((username, label, shown_as or (agency.name if agency else ""), u.display_name))
+        return u
+
+    def lap(self, label: str) -> None:
+        """Record (and report) the time spent since the previous lap."""
+        now = time.perf_counter()
+        self.result.timings.append((label, now - self._clock))
+        if self.progress:
+            self.progress(label, now - self._clock)
+        self._clock = now
 
 
 def demo_exists() -> bool:
@@ -199,238 +80,50 @@ def demo_exists() -> bool:
     return Agency.objects.filter(code=CITY[0]).exists()
 
 
-def _employer_data(e: dict, month: dt.date) -> dict:
-    from shebao.registration.services.employers import EMPLOYER_FIELDS
-
-    keys = (*EMPLOYER_FIELDS, "insurances")
-    return {**{k: e[k] for k in keys}, "start_month": f"{month:%Y-%m}"}
-
-
-def _import_employers(plan_rows: list[dict], agencies: dict) -> list:
-    """Bulk-import established employers (registered years ago), numbered from the agency's counter."""
-    from shebao.core.audit import AuditEntry, audit_write_many
-    from shebao.core.cases import next_numbers
-    from shebao.registration.models import Employer, EmployerInsurance
-
-    objs = []
-    by_region: dict[str, list[dict]] = {}
-    for e in plan_rows:
-        by_region.setdefault(e["region"], []).append(e)
-    for region, rows in by_region.items():
-        numbers = next_numbers(f"employer_reg_no:{region}", len(rows))
-        for e, num in zip(rows, numbers, strict=True):
-            objs.append(
-                Employer(
-                    reg_no=f"{region}{num:08d}",
-                    uscc=e["uscc"],
-                    name=e["name"],
-                    unit_type=e["unit_type"],
-                    legal_rep=e["legal_rep"],
-                    address=e["address"],
-                    region_id=region,
-                    industry_code=e["industry_code"],
-                    injury_risk_class=e["injury_risk_class"],
-                    contact_name=e["contact_name"],
-                    contact_phone=e["contact_phone"],
-                    bank_name=e["bank_name"],
-                    bank_account=e["bank_account"],
-                    agency=agencies[e["district"]],
-                    registered_on=e["registered_on"],
-                )
-            )
-    Employer.objects.bulk_create(objs, batch_size=1000)
-    by_uscc = {o.uscc: o for o in objs}
-    EmployerInsurance.objects.bulk_create(
-        [
-            EmployerInsurance(employer=by_uscc[e["uscc"]], insurance_type_id=c, start_month=e["start_month"])
-            for e in plan_rows
-            for c in e["insurances"]
-        ],
-        batch_size=2000,
-    )
-    audit_write_many(
-        actor=None,
-        item_code="01010101",
-        entries=[
-            AuditEntry(
-                "employer.import",
-                "employer",
-                str(o.pk),
-                None,
-                {"reg_no": o.reg_no, "uscc": o.uscc, "name": o.name, "source": "演示数据导入"},
-            )
-            for o in objs
-        ],
-    )
-    return [by_uscc[e["uscc"]] for e in plan_rows]
+def demo_modules() -> list[ModuleType]:
+    """Every installed app's `demo` module that has a `load(ctx, **options)` hook, in INSTALLED_APPS order."""
+    found = []
+    for config in apps.get_app_configs():
+        name = f"{config.name}.demo"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        if callable(getattr(module, "load", None)):
+            found.append(module)
+    return found
 
 
-def load_demo(plan: DemoPlan, *, password: str = DEMO_PASSWORD, progress=None) -> DemoResult:
-    """Write the plan: agencies, users, employers, persons (real bulk path) and showcase cases, in one transaction."""
-    import time
+def _staff_names(seed: int) -> dict[str, str]:
+    from faker import Faker
 
-    from django.db import transaction
+    fake = Faker("zh_CN")
+    fake.seed_instance(seed)
+    names = {f"city:{role}": fake.name() for role in CITY_ROLES}
+    for key in DISTRICTS:
+        names |= {f"{key}:{role}": fake.name() for role in DISTRICT_ROLES}
+    return names
 
-    from shebao.core.cases import case_approve, case_reject
-    from shebao.core.choices import Role
-    from shebao.core.models import Agency, User
-    from shebao.registration.models import Employer, Person
-    from shebao.registration.services import (
-        employer_enrol,
-        person_change,
-        person_enrol,
-        person_enrol_bulk,
-        person_terminate,
-    )
 
-    result = DemoResult()
-    clock = time.perf_counter()
-    today = timezone.localdate()
+def load_demo(*, seed: int, password: str = DEMO_PASSWORD, progress=None, options: dict | None = None) -> DemoResult:
+    """Agencies and staff logins, then each app's demo data, in one transaction (all or nothing)."""
+    from shebao.core.models import Agency
 
-    def lap(label: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        result.timings.append((label, now - clock))
-        if progress:
-            progress(label, now - clock)
-        clock = now
-
+    ctx = DemoContext(seed=seed, password=password, today=timezone.localdate(), progress=progress)
+    names = _staff_names(seed)
     with transaction.atomic():
         city = Agency.objects.create(code=CITY[0], name=CITY[1], region_id=CITY[2])
-        agencies = {"city": city}
+        ctx.agencies["city"] = city
         for key, (code, name, region, _) in DISTRICTS.items():
-            agencies[key] = Agency.objects.create(code=code, name=name, region_id=region, parent=city)
-
-        def user(username: str, role: str, agency=None, display: str = "", **extra) -> User:
-            u = User.objects.create_user(
-                username=username,
-                password=password,
-                role=role,
-                agency=agency,
-                display_name=display or username,
-                **extra,
-            )
-            result.logins.append(
-                (
-                    username,
-                    Role(role).label if not extra.get("is_superuser") else "超级管理员",
-                    agency.name if agency else "",
-                    u.display_name,
-                )
-            )
-            return u
-
-        user("admin", Role.AGENCY_ADMIN, city, "系统管理员", is_superuser=True, is_staff=True)
-        staff: dict[str, User] = {}
-        roles = {
-            "city": ("agency_admin", "auditor"),
-            **{k: ("clerk", "reviewer", "agency_admin", "auditor", "finance") for k in DISTRICTS},
-        }
-        for key, keyroles in roles.items():
-            for role in keyroles:
-                name = f"{key}_{'admin' if role == 'agency_admin' else role}"
-                staff[f"{key}:{role}"] = user(name, role, agencies[key], plan.staff_names[f"{key}:{role}"])
-        lap("机构与工作人员")
-
-        # Employers: a few through the window services (cases + audit), the rest imported as established units.
-        this_month = today.replace(day=1)
-        showcase = plan.employers[:SHOWCASE_EMPLOYERS]
-        employers: list[Employer] = []
-        for e in showcase:
-            clerk, reviewer = staff[f"{e['district']}:clerk"], staff[f"{e['district']}:reviewer"]
-            case = employer_enrol(actor=clerk, data=_employer_data(e, this_month), agency=agencies[e["district"]])
-            case = case_approve(actor=reviewer, case=case)
-            employers.append(Employer.objects.get(pk=case.result["employer_id"]))
-        employers += _import_employers(plan.employers[SHOWCASE_EMPLOYERS:], agencies)
-        lap(f"参保单位 {len(employers)}")
-
-        # Persons: the real bulk path (批量增员 → one case per unit/chunk → reviewer approves).
-        groups: dict[tuple, list[dict]] = {}
-        for p in plan.persons:
-            groups.setdefault((p["category"], p["employer"], p["district"]), []).append(p)
-        cases = 0
-        for (category, emp_index, district), rows in groups.items():
-            clerk, reviewer = staff[f"{district}:clerk"], staff[f"{district}:reviewer"]
-            employer = employers[emp_index] if emp_index is not None else None
-            for start in range(0, len(rows), BULK_CHUNK):
-                chunk = [{k: r[k] for k in ROW_KEYS} for r in rows[start : start + BULK_CHUNK]]
-                bulk = person_enrol_bulk(actor=clerk, rows=chunk, employer=employer, category=category, channel="batch")
-                if bulk.errors:
-                    raise RuntimeError(f"demo rows rejected: {bulk.errors[:3]}")
-                case_approve(actor=reviewer, case=bulk.case)
-                cases += 1
-        lap(f"参保人 {len(plan.persons)}（{cases} 个批量增员业务）")
-
-        # Portal users: an employer user for the first unit, an insured user for the first flexible worker.
-        first_employer = employers[0] if employers else None
-        emp_user = None
-        if first_employer:
-            emp_user = user("employer", Role.EMPLOYER, None, plan.staff_names["employer"], employer=first_employer)
-            result.logins[-1] = (*result.logins[-1][:2], first_employer.name, result.logins[-1][3])
-        flexible = next((p for p in plan.persons if p["category"] == "flexible"), None)
-        insured_person = Person.objects.get(id_number=flexible["id_number"]) if flexible else None
-        ins_user = None
-        if insured_person:
-            ins_user = user("insured", Role.INSURED, None, insured_person.name, person=insured_person)
-            result.logins[-1] = (*result.logins[-1][:2], f"{insured_person.name}（灵活就业）", result.logins[-1][3])
-
-        # Showcase cases in every state: waiting for acceptance, waiting for review, rejected, completed.
-        sc_clerk = staff["sc:clerk"]
-        gs_clerk, gs_reviewer = staff["gs:clerk"], staff["gs:reviewer"]
-        pending = plan.pending_employers
-        employer_enrol(actor=sc_clerk, data=_employer_data(pending[0], this_month), agency=agencies["sc"])
-        rejected = employer_enrol(actor=gs_clerk, data=_employer_data(pending[1], this_month), agency=agencies["gs"])
-        case_reject(actor=gs_reviewer, case=rejected, reason="营业执照复印件不清晰，请补充清晰的证照材料后重新申报")
-        if emp_user:
-            rng = random.Random(len(plan.persons))
-            number = citizen_id("330102", dt.date(1998, 5, 20), rng.randrange(1000))
-            if not Person.objects.filter(id_number=number).exists():
-                person_enrol(
-                    actor=emp_user,
-                    employer=first_employer,
-                    data={
-                        "id_number": number,
-                        "name": "周晓雯",
-                        "phone": "13705710001",
-                        "address": "杭州市上城区望江路8号",
-                        "insurances": list(
-                            first_employer.insurances.filter(active=True).values_list("insurance_type_id", flat=True)
-                        ),
-                        "start_month": f"{this_month:%Y-%m}",
-                    },
-                )
-        if ins_user:
-            person_change(actor=ins_user, person=insured_person, changes={"phone": "13588880001"})
-        staff_people = (
-            list(Person.objects.filter(employer=first_employer).order_by("id_number")[:2]) if first_employer else []
-        )
-        district = next((k for k in DISTRICTS if first_employer and agencies[k].pk == first_employer.agency_id), "sc")
-        if staff_people:
-            held = list(
-                staff_people[0]
-                .enrolments.filter(status="active")
-                .exclude(insurance_type_id__in=["410", "510"])
-                .values_list("insurance_type_id", flat=True)
-            )
-            person_change(
-                actor=staff[f"{district}:clerk"],
-                person=staff_people[0],
-                suspend_insurances=held,
-                change_month=this_month,
-                reason="减员：解除劳动关系",
-            )
-        if len(staff_people) > 1:
-            case = person_terminate(
-                actor=staff[f"{district}:clerk"],
-                person=staff_people[1],
-                reason="emigration",
-                end_date=today - dt.timedelta(days=3),
-            )
-            case_approve(actor=staff[f"{district}:reviewer"], case=case)
-        lap("演示业务（待受理、待复核、已退回、已办结）")
-
-    result.counts = {
-        "employers": Employer.objects.filter(agency__path__startswith=city.path).count(),
-        "persons": Person.objects.filter(agency__path__startswith=city.path).count(),
-    }
-    return result
+            ctx.agencies[key] = Agency.objects.create(code=code, name=name, region_id=region, parent=city)
+        ctx.user("admin", "agency_admin", city, "系统管理员", is_superuser=True, is_staff=True)
+        for key in ("city", *DISTRICTS):
+            for role in CITY_ROLES if key == "city" else DISTRICT_ROLES:
+                username = f"{key}_{'admin' if role == 'agency_admin' else role}"
+                ctx.staff[f"{key}:{role}"] = ctx.user(username, role, ctx.agencies[key], names[f"{key}:{role}"])
+        ctx.lap("机构与工作人员")
+        for module in demo_modules():
+            module.load(ctx, **declared_options(getattr(module, "add_arguments", None), options or {}))
+    return ctx.result

@@ -32,8 +32,9 @@ def case(clerk):
         ("名单.xlsx", XLSX, ".xlsx"),
     ],
 )
-def test_valid_material_is_stored_and_audited(clerk, case, name, data, ext):
-    att = attachment_add(actor=clerk, case=case, kind="营业执照", uploaded=SimpleUploadedFile(name, data))
+def test_valid_material_is_stored_and_audited(clerk, case, name, data, ext, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        att = attachment_add(actor=clerk, case=case, kind="营业执照", uploaded=SimpleUploadedFile(name, data))
     assert att.ext == ext
     assert att.size == len(data)
     assert att.sha256 == hashlib.sha256(data).hexdigest()
@@ -42,6 +43,29 @@ def test_valid_material_is_stored_and_audited(clerk, case, name, data, ext):
     assert att.file.name.startswith("materials/")
     event = AuditEvent.objects.order_by("-seq").first()
     assert event.action == "attachment.add" and event.case == case
+
+
+def test_file_is_written_only_after_commit(clerk, case, django_capture_on_commit_callbacks, settings, tmp_path):
+    """A rolled-back upload leaves no file behind: the bytes are stored by an on_commit callback."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        att = attachment_add(actor=clerk, case=case, kind="营业执照", uploaded=SimpleUploadedFile("a.pdf", PDF))
+    assert len(callbacks) == 1
+    assert not att.file.storage.exists(att.file.name)  # not yet: the transaction has not committed
+    callbacks[0]()
+    assert att.file.storage.exists(att.file.name)
+
+
+def test_auditor_and_finance_cannot_upload(case, agencies):
+    from shebao.conftest import make_user
+    from shebao.core.choices import Role
+    from shebao.core.errors import PermissionDeniedError
+
+    for role in (Role.AUDITOR, Role.FINANCE):
+        user = make_user(role, agencies["a"])
+        with pytest.raises(PermissionDeniedError):
+            attachment_add(actor=user, case=case, kind="营业执照", uploaded=SimpleUploadedFile("a.pdf", PDF))
+    assert not case.attachments.exists()
 
 
 SAVED = (Attachment, AuditEvent)  # nothing of these is written by a refused upload

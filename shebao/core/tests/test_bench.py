@@ -1,53 +1,56 @@
-"""manage.py bench: registration through the real bulk path and person lookup, printed as one JSON object."""
+"""manage.py bench and seed_demo are generic: they find what each installed app contributes; core names no app."""
 
-import json
+import ast
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
-from shebao.core.bench.lookup import ensure_population
-from shebao.registration.models import Enrolment, Person
+from shebao.core.bench.common import discover_benchmarks
+from shebao.core.bench.demo import demo_modules
+from shebao.core.management.commands.bench import Command as BenchCommand
 
-pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010201")]
-
-KEYS = {"name", "n", "seconds", "per_second", "floor_seconds", "ratio"}
-
-
-def _bench(*args, **options) -> dict:
-    out = StringIO()
-    call_command("bench", *args, json=True, no_progress=True, stdout=out, stderr=StringIO(), **options)
-    lines = out.getvalue().strip().splitlines()
-    assert len(lines) == 1  # stdout carries exactly the JSON object
-    return json.loads(lines[0])
+CORE = Path(__file__).resolve().parents[1]
 
 
-def test_bench_registration(db):
-    data = _bench("registration", n=200, chunk=150)
-    assert data.keys() >= KEYS
-    assert data["name"] == "registration" and data["n"] == 200
-    assert data["seconds"] > 0 and data["floor_seconds"] > 0
-    assert data["ratio"] == pytest.approx(data["seconds"] / data["floor_seconds"], rel=0.05)
-    assert data["cases"] == 2
-    assert Person.objects.filter(employer_id=data["employer_id"]).count() == 200
-    assert Enrolment.objects.filter(employer_id=data["employer_id"]).count() == 1000
-    # A second run uses a fresh employer and new ID numbers.
-    again = _bench("registration", n=10)
-    assert again["employer_id"] != data["employer_id"]
-    assert Person.objects.filter(agency__code="BENCH").count() == 210
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
 
 
-def test_bench_lookup(db):
-    data = _bench("lookup", n=2000)
-    assert data.keys() >= KEYS
-    assert data["name"] == "lookup" and data["n"] == 2000
-    assert data["population"] == 2000 and data["loaded_now"] == 2000
-    assert data["searches"] >= 2000
-    for key in ("id_p50_ms", "id_p95_ms", "id_p99_ms", "name_p50_ms", "name_p95_ms", "name_p99_ms"):
-        assert data[key] >= 0
-    assert Person.objects.filter(agency__code="BENCHLK").count() == 2000
-    # The population is reused by later runs, topped up only when a larger N is asked for.
-    _, added, _ = ensure_population(2000, show=False)
-    assert added == 0
-    _, added, _ = ensure_population(2100, show=False)
-    assert added == 100 and Person.objects.filter(agency__code="BENCHLK").count() == 2100
+def test_core_bench_and_commands_import_no_app():
+    files = [*(CORE / "bench").glob("*.py"), *(CORE / "management" / "commands").glob("*.py")]
+    files = [f for f in files if f.parent.name == "bench" or f.stem in ("bench", "seed_demo")]
+    assert len(files) >= 5
+    for path in files:
+        offending = {m for m in _imports(path) if m.startswith("shebao.") and not m.startswith("shebao.core")}
+        assert not offending, f"{path.name} imports {offending}"
+
+
+def test_benchmarks_are_discovered_from_the_apps():
+    benchmarks = discover_benchmarks()
+    assert {"registration", "lookup", "pages"} <= set(benchmarks)
+    help_text = BenchCommand().create_parser("manage.py", "bench").format_help()
+    for name in ("registration", "lookup", "pages"):
+        assert name in help_text
+
+
+def test_bench_refuses_an_unknown_name_and_a_bad_n():
+    with pytest.raises(CommandError):
+        call_command("bench", "nosuch", n=1, stdout=StringIO(), stderr=StringIO())
+    with pytest.raises(CommandError, match="--n"):
+        call_command("bench", "lookup", n=0, stdout=StringIO(), stderr=StringIO())
+
+
+def test_demo_modules_are_discovered_from_the_apps():
+    names = [m.__name__ for m in demo_modules()]
+    assert "shebao.registration.demo" in names
+    assert not any(n.startswith("shebao.core") for n in names)

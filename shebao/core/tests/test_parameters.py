@@ -176,7 +176,14 @@ def test_setting_writes_an_audit_row(city_admin):
     assert event.action == "parameter.set"
     assert event.object_type == "parameter" and event.object_id == str(param.pk)
     assert event.actor == city_admin and event.agency == city_admin.agency
-    assert event.after == {"key": MIN_AGE, "region": "330102", "from": "2026-01-01", "value": "18", "created": True}
+    assert event.after == {
+        "key": MIN_AGE,
+        "region": "330102",
+        "from": "2026-01-01",
+        "value": "18",
+        "verified": True,
+        "created": True,
+    }
 
 
 def test_setting_the_same_date_again_updates_the_row(city_admin):

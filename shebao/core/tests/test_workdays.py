@@ -1,4 +1,4 @@
-"""Working days for statutory time limits: the holiday calendar with make-up days, and a missing year."""
+"""Working days for statutory time limits: the holiday calendar with make-up days, and a missing year (暂估)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from shebao.core.models import CalendarDay, CalendarYear
-from shebao.core.workdays import CalendarMissing, add_working_days
+from shebao.core.workdays import add_working_days
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,9 @@ D = dt.date
     ],
 )
 def test_add_working_days_across_holidays(start, days, expected):
-    assert add_working_days(start, days) == expected
+    due = add_working_days(start, days)
+    assert due.date == expected
+    assert due.provisional is False
 
 
 def test_calendar_is_seeded_for_known_years():
@@ -39,32 +41,55 @@ def test_calendar_is_seeded_for_known_years():
     assert CalendarDay.objects.get(date=D(2024, 10, 1)).is_workday is False
 
 
-def test_2027_is_not_in_the_calendar():
+def test_calendar_names_are_chinese():
+    assert CalendarDay.objects.get(date=D(2024, 10, 1)).name == "国庆节"
+    assert not CalendarDay.objects.filter(name__regex=r"[A-Za-z]").exists()
+
+
+def test_2027_due_date_is_provisional_weekdays_not_empty():
+    """No 2027 calendar: Monday–Friday is counted for 2027, and the result says 暂估 and which year."""
     assert not CalendarYear.objects.filter(year=2027).exists()
-    with pytest.raises(CalendarMissing) as exc:
-        add_working_days(D(2026, 12, 30), 5)
-    assert exc.value.year == 2027
-    assert "2027年法定节假日安排尚未维护" in str(exc.value)
+    # 2026-12-30 (Wed): 12-31 (Thu) counts by the 2026 calendar, then 2027-01-01 (Fri) counts as a weekday.
+    due = add_working_days(D(2026, 12, 30), 5)
+    assert due.date == D(2027, 1, 6)
+    assert due.provisional is True
+    assert due.missing_years == (2027,)
+    assert due.note() == "暂估：2027年节假日安排尚未维护，按周一至周五计算"
 
 
 def test_within_the_last_known_year_still_works():
-    assert add_working_days(D(2026, 12, 28), 2) == D(2026, 12, 30)
+    due = add_working_days(D(2026, 12, 28), 2)
+    assert due == (D(2026, 12, 30), False, ())
 
 
-def test_entering_a_year_makes_it_countable():
+def test_entering_a_year_makes_it_exact():
     CalendarYear.objects.create(year=2027, source="国务院办公厅通知（测试）")
     CalendarDay.objects.create(date=D(2027, 1, 1), is_workday=False, name="元旦")
     # 2026-12-31 is a Thursday; 2027-01-01 (Friday) is a holiday; next is Monday 2027-01-04.
-    assert add_working_days(D(2026, 12, 31), 1) == D(2027, 1, 4)
+    due = add_working_days(D(2026, 12, 31), 1)
+    assert due.date == D(2027, 1, 4)
+    assert due.provisional is False
 
 
-def test_case_due_date_left_empty_when_the_year_is_missing(clerk, make_employer):
-    """A case whose time limit runs into a year without a calendar is accepted, with a note instead of a date."""
+def test_case_due_date_is_provisional_when_the_year_is_missing(clerk, make_employer):
+    """A case whose time limit runs into a year without a calendar gets a weekday due date marked 暂估."""
     from shebao.conftest import person_data
     from shebao.registration.services import person_enrol
 
     employer = make_employer()
-    CalendarYear.objects.filter(year__gte=timezone.localdate().year).delete()
+    year = timezone.localdate().year
+    CalendarYear.objects.filter(year__gte=year).delete()
     case = person_enrol(actor=clerk, employer=employer, data=person_data())
-    assert case.due_date is None
-    assert "法定节假日安排尚未维护" in case.due_note
+    assert case.due_date is not None
+    assert case.due_date.weekday() < 5
+    assert f"暂估：{year}年节假日安排尚未维护，按周一至周五计算" in case.due_note
+    assert case.due_note.startswith("5个工作日（")
+
+
+def test_due_of_a_2027_case_is_provisional(agencies):
+    """`_due` for a start in late December 2026 with the default 15-working-day style limit reaches into 2027."""
+    from shebao.core.cases import _due
+
+    due_date, note = _due("01010201", agencies["a"], D(2026, 12, 28))
+    assert due_date == D(2027, 1, 4)  # 12-29, 12-30, 12-31, 01-01 (weekday, provisional), 01-04
+    assert note.startswith("5个工作日（暂估：2027年节假日安排尚未维护，按周一至周五计算")

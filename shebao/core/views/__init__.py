@@ -19,6 +19,7 @@ from .dashboard import dashboard
 from .helpers import (
     PAGE_SIZE,
     error_status,
+    grant_required,
     home_url,
     menu_start,
     paginate,
@@ -44,6 +45,7 @@ __all__ = [
     "case_withdraw_view",
     "dashboard",
     "error_status",
+    "grant_required",
     "home_url",
     "menu_start",
     "paginate",

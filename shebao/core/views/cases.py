@@ -6,13 +6,13 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from .. import selectors
 from ..access import case_get_for, cases_for, has_grant, is_staff
 from ..cases import attachment_add, case_accept, case_approve, case_reject, case_withdraw
 from ..choices import Action, CaseStatus
@@ -28,30 +28,14 @@ from .presenting import audit_label, present_case
 # Cases
 # --------------------------------------------------------------------------------------------------------------
 
-QUEUES = {"mine": "我的在办业务", "review": "待我复核", "online": "网上申报待受理"}
-
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     """业务经办单: cases in my scope, filtered by status, item, queue; searched by number or applicant."""
     user = request.user
-    qs = cases_for(user).select_related("item__parent")
-    status = request.GET.get("status", "")
-    item = request.GET.get("item", "").strip()
-    q = request.GET.get("q", "").strip()
-    queue = request.GET.get("queue", "")
-    if status in CaseStatus.values:
-        qs = qs.filter(status=status)
-    if item.isdigit():
-        qs = qs.filter(item__code__startswith=item)
-    if q:
-        qs = qs.filter(Q(number__startswith=q) | Q(applicant_name__contains=q))
-    if queue == "mine":
-        qs = qs.filter(handler=user, status=CaseStatus.ACCEPTED)
-    elif queue == "review":
-        qs = qs.filter(status=CaseStatus.ACCEPTED).exclude(handler=user).exclude(submitted_by=user)
-    elif queue == "online":
-        qs = qs.filter(status=CaseStatus.SUBMITTED)
+    fs = selectors.case_list(user=user, filters=request.GET)
+    qs = fs.qs if fs.is_valid() else fs.queryset.none()
+    status, item, q, queue = (request.GET.get(k, "").strip() for k in ("status", "item", "q", "queue"))
     used_items = CatalogItem.objects.filter(
         code__in=cases_for(user).order_by().values("item_id").distinct()
     ).select_related("parent")
@@ -60,7 +44,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "statuses": CaseStatus.choices,
         "items": used_items,
         "filters": {"status": status, "item": item, "q": q, "queue": queue},
-        "queue_title": QUEUES.get(queue, ""),
+        "queue_title": selectors.QUEUES.get(queue, ""),
         "today": timezone.localdate(),
     }
     template = "core/_case_table.html" if request.htmx else "core/case_list.html"

@@ -8,8 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from ..access import cases_for, has_any_grant, is_staff
+from ..calendar_services import calendar_warning
 from ..choices import Action, CaseStatus
 from ..context_processors import visible_links
+from ..selectors import case_queue
 from .helpers import home_url
 
 # --------------------------------------------------------------------------------------------------------------
@@ -29,17 +31,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return redirect(home_url(user))
     cases = cases_for(user).select_related("item__parent")
     can_handle, can_review = _role_can(user, Action.HANDLE), _role_can(user, Action.REVIEW)
-    mine = cases.filter(handler=user, status=CaseStatus.ACCEPTED)
-    review = (
-        cases.filter(status=CaseStatus.ACCEPTED).exclude(handler=user).exclude(submitted_by=user)
-        if can_review
-        else cases.none()
-    )
-    online = cases.filter(status=CaseStatus.SUBMITTED) if can_handle else cases.none()
+    mine = case_queue(cases, "mine", user)
+    review = case_queue(cases, "review", user) if can_review else cases.none()
+    online = case_queue(cases, "online", user) if can_handle else cases.none()
     today = timezone.localdate()
-    overdue = cases.filter(status__in=[CaseStatus.SUBMITTED, CaseStatus.ACCEPTED], due_date__lt=today)
+    overdue = case_queue(cases, "overdue", user)
     context = {
         "today": today,
+        "calendar_warning": calendar_warning(user, today),
         "can_handle": can_handle,
         "quick_links": visible_links(user, "quick_links"),
         "can_review": can_review,

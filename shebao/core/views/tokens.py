@@ -1,4 +1,4 @@
-"""API令牌: the logged-in user sees whether they hold an API token, when it expires, and revokes it."""
+"""接口令牌: the logged-in user sees whether they hold an API token, when it expires, and revokes it."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from ..tokens import token_expires_at, token_is_expired, token_of, token_revoke,
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_token(request: HttpRequest) -> HttpResponse:
-    """API令牌: status of the user's token (GET) and 撤销 (POST)."""
+    """接口令牌: status of the user's token (GET) and 撤销 (POST)."""
     if request.method == "POST":
         if token_revoke(user=request.user):
-            messages.success(request, "API令牌已撤销，使用该令牌的程序需要重新登录")
+            messages.success(request, "接口令牌已撤销，使用该令牌的程序需要重新登录")
         else:
-            messages.info(request, "您当前没有API令牌")
+            messages.info(request, "您当前没有接口令牌")
         return redirect("core:api-token")
     token = token_of(request.user)
     context = {

@@ -13,6 +13,7 @@ from .persons import (
     person_change,
     person_enrol,
     person_enrol_bulk,
+    person_enrol_bulk_validate,
     person_terminate,
 )
 
@@ -27,5 +28,6 @@ __all__ = [
     "person_change",
     "person_enrol",
     "person_enrol_bulk",
+    "person_enrol_bulk_validate",
     "person_terminate",
 ]

@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from shebao.core import validation as v
-from shebao.core.access import is_staff
+from shebao.core.access import is_staff, require_grant
 from shebao.core.audit import AuditEntry, audit_write_many
 from shebao.core.cases import (
     CaseKeySpec,
@@ -21,7 +21,7 @@ from shebao.core.cases import (
     subject_key,
     validate_upload,
 )
-from shebao.core.choices import Role
+from shebao.core.choices import Action, Role
 from shebao.core.errors import ApplicationError, ConflictError
 from shebao.core.identifiers import mask_id, parse_citizen_id
 from shebao.core.models import Agency, Case
@@ -315,6 +315,24 @@ def person_enrol(
     )
 
 
+def person_enrol_bulk_validate(
+    *,
+    actor,
+    rows: list[dict],
+    employer: Employer | None = None,
+    category: str = PersonCategory.EMPLOYEE,
+    first_row: int = 2,
+) -> tuple[Agency, list[dict], list[RowError]]:
+    """01010201 批量增员 check, writing nothing: the agency, the valid rows and the per-row errors."""
+    require_grant(actor, "01010201", Action.HANDLE)
+    if not rows:
+        raise ApplicationError("文件中没有数据行", field="file")
+    _check_enrol_actor(actor, employer, category, rows if actor.role == Role.INSURED else [])
+    agency = _enrol_agency(actor, employer)
+    clean, errors = _validate_rows(rows, employer=employer, category=category, agency=agency, first_row=first_row)
+    return agency, clean, errors
+
+
 @transaction.atomic
 def person_enrol_bulk(
     *,
@@ -326,11 +344,9 @@ def person_enrol_bulk(
     first_row: int = 2,
 ) -> BulkResult:
     """01010201 批量增员: valid rows go into one case; invalid rows are returned with reasons and saved nowhere."""
-    if not rows:
-        raise ApplicationError("文件中没有数据行", field="file")
-    _check_enrol_actor(actor, employer, category, rows if actor.role == Role.INSURED else [])
-    agency = _enrol_agency(actor, employer)
-    clean, errors = _validate_rows(rows, employer=employer, category=category, agency=agency, first_row=first_row)
+    agency, clean, errors = person_enrol_bulk_validate(
+        actor=actor, rows=rows, employer=employer, category=category, first_row=first_row
+    )
     case = None
     if clean:
         case = _open_enrol_case(

@@ -21,7 +21,15 @@ from .persons import (
     person_list,
     person_terminate_view,
 )
-from .portal import insured_home, portal_employees, portal_enrol, portal_enrol_bulk, portal_home, portal_leave
+from .portal import (
+    insured_change,
+    insured_home,
+    portal_employees,
+    portal_enrol,
+    portal_enrol_bulk,
+    portal_home,
+    portal_leave,
+)
 
 __all__ = [
     "employer_change_view",
@@ -32,6 +40,7 @@ __all__ = [
     "employer_receipt",
     "employer_restructure_view",
     "employer_transfer_view",
+    "insured_change",
     "insured_home",
     "person_bulk_errors",
     "person_bulk_template",

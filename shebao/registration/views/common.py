@@ -131,13 +131,9 @@ _FIELD_LABELS = {
 _SECRET = ("id_number", "bank_account", "benefit_bank_account")
 
 
-def _display(key: str, value, names: dict[str, str], *, full: bool, refs: dict | None = None) -> str:
-    """A field value as people read it; `refs` (from `_reference_names`) names regions, employers and agencies
-    without a query per value."""
+def _display(key: str, value, names: dict[str, str], *, full: bool) -> str:
     if value is None or value == "" or value == []:
         return "—"
-    if refs is not None and key in refs and str(value) in refs[key]:
-        return refs[key][str(value)]
     if key in _SECRET and not full:
         return mask_id(str(value))
     if key in ("insurances", "add", "remove", "suspend", "resume"):
@@ -155,55 +151,60 @@ def _display(key: str, value, names: dict[str, str], *, full: bool, refs: dict |
     if key == "status":
         labels = {**dict(EmployerStatus.choices), **dict(PersonStatus.choices)}
         return labels.get(value, str(value))
-    if key == "region":
-        region = Region.objects.filter(code=value).first()
-        return str(region) if region else str(value)
-    if key == "employer" and str(value).isdigit():
-        emp = Employer.objects.filter(pk=value).only("name").first()
-        return emp.name if emp else str(value)
-    if key == "agency" and str(value).isdigit():
-        agency = Agency.objects.filter(pk=value).only("name").first()
-        return agency.name if agency else str(value)
+    if key in _REFERENCES:
+        ref = f"{key}:{value}"
+        if ref not in names:  # not prefetched (a single case page): look this one up
+            names[ref] = _reference_names([_Values({key: value})]).get(ref, str(value))
+        return names[ref]
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     return str(value)
+
+
+_REFERENCES = ("region", "employer", "agency")  # keys whose values are ids shown by name
+
+
+class _Values:
+    """A stand-in audit event carrying one value, for looking up a single reference name."""
+
+    def __init__(self, after: dict):
+        self.before, self.after = None, after
+
+
+def _reference_names(events) -> dict[str, str]:
+    """Names of the regions, employers and agencies the events mention: one query per kind, not one per row."""
+    wanted: dict[str, set] = {key: set() for key in _REFERENCES}
+    for e in events:
+        for side in (e.before or {}, e.after or {}):
+            for key in _REFERENCES:
+                value = side.get(key)
+                if value not in (None, "") and (key == "region" or str(value).isdigit()):
+                    wanted[key].add(str(value))
+    names: dict[str, str] = {}
+    if wanted["region"]:
+        names |= {f"region:{r.code}": str(r) for r in Region.objects.filter(code__in=wanted["region"])}
+    if wanted["employer"]:
+        rows = Employer.objects.filter(pk__in=wanted["employer"]).values_list("pk", "name")
+        names |= {f"employer:{pk}": name for pk, name in rows}
+    if wanted["agency"]:
+        names |= {
+            f"agency:{pk}": name
+            for pk, name in Agency.objects.filter(pk__in=wanted["agency"]).values_list("pk", "name")
+        }
+    return names
 
 
 # On a creation event (no "before") only these fields are listed; the full record is on the page itself.
 _CREATION_KEYS = ("reg_no", "name", "employer", "insurances", "start_month")
 
 
-def _reference_names(events) -> dict[str, dict[str, str]]:
-    """Names of the regions, employers and agencies that the events' before/after refer to: one query per kind."""
-    wanted: dict[str, set[str]] = {"region": set(), "employer": set(), "agency": set()}
-    for e in events:
-        for side in (e.before or {}, e.after or {}):
-            for key, values in wanted.items():
-                value = side.get(key) if isinstance(side, dict) else None
-                if value not in (None, "") and (key == "region" or str(value).isdigit()):
-                    values.add(str(value))
-    refs: dict[str, dict[str, str]] = {key: {} for key in wanted}
-    if wanted["region"]:
-        refs["region"] = {r.code: str(r) for r in Region.objects.filter(code__in=wanted["region"])}
-    if wanted["employer"]:
-        rows = Employer.objects.filter(pk__in=[int(v) for v in wanted["employer"]]).values_list("pk", "name")
-        refs["employer"] = {str(pk): name for pk, name in rows}
-    if wanted["agency"]:
-        rows = Agency.objects.filter(pk__in=[int(v) for v in wanted["agency"]]).values_list("pk", "name")
-        refs["agency"] = {str(pk): name for pk, name in rows}
-    return refs
-
-
 def change_history(object_type: str, object_id: int, *, full: bool, limit: int = 50) -> list[dict]:
     """The audit log of one employer or person as readable entries: when, who, what, field before → after."""
     names = _type_names()
     labels = {**_FIELD_LABELS, "name": "姓名" if object_type == "person" else "单位名称"}
-    events = list(
-        AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id))
-        .select_related("case")
-        .order_by("-seq")[:limit]
-    )
-    refs = _reference_names(events)
+    events = AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id)).select_related("case")
+    events = list(events.order_by("-seq")[:limit])
+    names = {**names, **_reference_names(events)}
     out = []
     for e in events:
         before, after = e.before or {}, e.after or {}
@@ -220,8 +221,8 @@ def change_history(object_type: str, object_id: int, *, full: bool, limit: int =
             rows.append(
                 (
                     labels[key],
-                    _display(key, old, names, full=full, refs=refs) if key in before else "",
-                    _display(key, new, names, full=full, refs=refs),
+                    _display(key, old, names, full=full) if key in before else "",
+                    _display(key, new, names, full=full),
                 )
             )
         out.append({"event": e, "label": audit_label(e.action), "rows": rows})

@@ -12,6 +12,7 @@ from django.utils import timezone
 from shebao.core.catalog import catalog_view
 from shebao.core.models import Case
 from shebao.core.views import (
+    grant_required,
     menu_start,
     paginate,
     staff_required,
@@ -35,6 +36,7 @@ from ..services import (
     employer_transfer_agency,
 )
 from .common import _can, _employer_or_404, _related_cases, _submit, change_history
+from .search import push_url, search_redirect, search_terms
 
 # --------------------------------------------------------------------------------------------------------------
 # Employers (workbench)
@@ -43,9 +45,13 @@ from .common import _can, _employer_or_404, _related_cases, _submit, change_hist
 
 @staff_required
 def employer_list(request: HttpRequest) -> HttpResponse:
-    """单位查询: search units by name, 统一社会信用代码 or 社会保险登记编号."""
-    q = request.GET.get("q", "").strip()
-    status = request.GET.get("status", "")
+    """单位查询: search units by name (contains), 统一社会信用代码 or 社会保险登记编号 (whole or last digits).
+
+    The form posts; codes are kept behind a session token (`?t=`) so they never appear in a URL.
+    """
+    if request.method == "POST":
+        return search_redirect(request, "employer")
+    q, status, expired = search_terms(request, "employer")
     qs = employer_search(actor=request.user, q=q, status=status if status in EmployerStatus.values else "")
     item = request.GET.get("item", "")
     context = {
@@ -54,14 +60,17 @@ def employer_list(request: HttpRequest) -> HttpResponse:
         "status": status,
         "statuses": EmployerStatus.choices,
         "item_hint": item if item in ("01010102", "01010103", "01010201") else "",
+        "item": item if item.isdigit() else "",
+        "expired": expired,
         "can_enrol": _can(request.user, "01010101"),
     }
     template = "registration/_employer_results.html" if request.htmx else "registration/employer_list.html"
-    return render(request, template, context)
+    return push_url(request, render(request, template, context))
 
 
 @catalog_view("01010101")
 @staff_required
+@grant_required("01010101")
 def employer_enrol_view(request: HttpRequest) -> HttpResponse:
     """01010101 单位参保登记 at the window: the unit's declaration becomes an accepted case for review."""
     form = f.EmployerEnrolForm(
@@ -113,6 +122,7 @@ def employer_detail(request: HttpRequest, employer_id: int) -> HttpResponse:
 @catalog_view("01010102")
 @menu_start("registration:employer-list")
 @staff_required
+@grant_required("01010102")
 def employer_change_view(request: HttpRequest, employer_id: int) -> HttpResponse:
     """01010102 单位变更登记: details and insurance types (the change applies when the reviewer approves)."""
     employer = _employer_or_404(request, employer_id)
@@ -134,6 +144,7 @@ def employer_change_view(request: HttpRequest, employer_id: int) -> HttpResponse
 @catalog_view("01010102")
 @menu_start("registration:employer-list")
 @staff_required
+@grant_required("01010102")
 def employer_restructure_view(request: HttpRequest, employer_id: int) -> HttpResponse:
     """01010102 单位分立合并: the unit's employees move to the successor unit(s) in one case."""
     employer = _employer_or_404(request, employer_id)
@@ -171,6 +182,7 @@ def employer_restructure_view(request: HttpRequest, employer_id: int) -> HttpRes
 @catalog_view("01010102")
 @menu_start("registration:employer-list")
 @staff_required
+@grant_required("01010102")
 def employer_transfer_view(request: HttpRequest, employer_id: int) -> HttpResponse:
     """01010102 成建制转移: the unit and all its employees move to another agency of this system."""
     employer = _employer_or_404(request, employer_id)
@@ -203,6 +215,7 @@ def employer_transfer_view(request: HttpRequest, employer_id: int) -> HttpRespon
 @catalog_view("01010103")
 @menu_start("registration:employer-list")
 @staff_required
+@grant_required("01010103")
 def employer_deregister_view(request: HttpRequest, employer_id: int) -> HttpResponse:
     """01010103 单位注销登记: refused while the unit still has insured employees (or arrears)."""
     employer = _employer_or_404(request, employer_id)

@@ -12,14 +12,16 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from shebao.core.access import can_view_full_id
+from shebao.core.access import can_view_full_id, require_grant
 from shebao.core.catalog import catalog_view
+from shebao.core.choices import Action
 from shebao.core.errors import ApplicationError
 from shebao.core.identifiers import mask_id
 from shebao.core.models import Case
 from shebao.core.pdaccess import log_full_view
 from shebao.core.views import (
     error_status,
+    grant_required,
     menu_start,
     paginate,
     staff_required,
@@ -42,6 +44,7 @@ from ..services import (
     person_terminate,
 )
 from .common import _can, _done, _employer_or_404, _person_or_404, _related_cases, _submit, change_history
+from .search import push_url, search_redirect, search_terms
 
 XLSX = settings.SHEBAO_UPLOAD_TYPES[".xlsx"]
 BULK_ERRORS_KEY = "registration.bulk_errors"
@@ -54,9 +57,13 @@ BULK_ERRORS_KEY = "registration.bulk_errors"
 
 @staff_required
 def person_list(request: HttpRequest) -> HttpResponse:
-    """人员查询: by 社会保障号码 (exact) or name prefix; ID numbers masked in the list."""
-    q = request.GET.get("q", "").strip()
-    status = request.GET.get("status", "")
+    """人员查询: by 社会保障号码 (whole or last digits) or name (contains); ID numbers masked in the list.
+
+    The form posts; ID numbers are kept behind a session token (`?t=`) so they never appear in a URL.
+    """
+    if request.method == "POST":
+        return search_redirect(request, "person")
+    q, status, expired = search_terms(request, "person")
     qs = person_search(actor=request.user, q=q, status=status if status in PersonStatus.values else "")
     item = request.GET.get("item", "")
     context = {
@@ -65,10 +72,12 @@ def person_list(request: HttpRequest) -> HttpResponse:
         "status": status,
         "statuses": PersonStatus.choices,
         "item_hint": item if item in ("01010202", "01010203") else "",
+        "item": item if item.isdigit() else "",
+        "expired": expired,
         "can_enrol": _can(request.user, "01010201"),
     }
     template = "registration/_person_results.html" if request.htmx else "registration/person_list.html"
-    return render(request, template, context)
+    return push_url(request, render(request, template, context))
 
 
 def _employer_param(request: HttpRequest) -> Employer | None:
@@ -78,6 +87,7 @@ def _employer_param(request: HttpRequest) -> Employer | None:
 
 @catalog_view("01010201")
 @staff_required
+@grant_required("01010201")
 def person_enrol_view(request: HttpRequest) -> HttpResponse:
     """01010201 个人参保登记 at the window: an employee of a unit (增员), a flexible worker or a resident."""
     employer = _employer_param(request)
@@ -107,6 +117,7 @@ def _bulk(request: HttpRequest, *, employer: Employer | None, template: str, con
     if request.method == "POST" and form.is_valid():
         try:
             unit = form.unit(request.user)
+            require_grant(request.user, "01010201", Action.HANDLE)  # the grant before any work on the file
             rows = read_enrolment_rows(form.cleaned_data.get("file"))
             result = person_enrol_bulk(actor=request.user, rows=rows, employer=unit, channel="batch")
         except ApplicationError as exc:
@@ -153,6 +164,7 @@ def _bulk(request: HttpRequest, *, employer: Employer | None, template: str, con
 
 @catalog_view("01010201")
 @staff_required
+@grant_required("01010201")
 def person_bulk_view(request: HttpRequest) -> HttpResponse:
     """01010201 批量增员: upload the Excel template; valid rows go into one case, invalid rows come back."""
     employer = _employer_param(request)
@@ -212,6 +224,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 @catalog_view("01010202")
 @menu_start("registration:person-list")
 @staff_required
+@grant_required("01010202")
 def person_change_view(request: HttpRequest, person_id: int) -> HttpResponse:
     """01010202 个人变更登记: basic details (name change with material), insurance add/停保/续保, payment."""
     person = _person_or_404(request, person_id)
@@ -253,6 +266,7 @@ def _person_initial(person: Person) -> dict:
 @catalog_view("01010203")
 @menu_start("registration:person-list")
 @staff_required
+@grant_required("01010203")
 def person_terminate_view(request: HttpRequest, person_id: int) -> HttpResponse:
     """01010203 社会保险关系终止: death, emigration, duplicate enrolment or other — ends every enrolment."""
     person = _person_or_404(request, person_id)

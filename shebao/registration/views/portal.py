@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,12 +10,15 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from shebao.core.access import cases_for
+from shebao.core import validation as v
+from shebao.core.access import cases_for, has_grant
 from shebao.core.catalog import catalog_view
-from shebao.core.choices import CaseStatus, Role
+from shebao.core.choices import Action, CaseStatus, Role
 from shebao.core.errors import ApplicationError
+from shebao.core.forms import ServiceForm
 from shebao.core.models import Case
 from shebao.core.views import (
+    grant_required,
     paginate,
     role_required,
 )
@@ -23,12 +27,14 @@ from .. import forms as f
 from ..choices import (
     EnrolmentStatus,
     PersonCategory,
+    PersonStatus,
 )
-from ..models import Employer, Enrolment
+from ..models import Employer, Enrolment, Person
 from ..selectors import (
-    active_employee_count,
+    EMPLOYEE_FILTERS,
+    employee_counts,
+    employees_of,
     enrolments_of,
-    person_search,
 )
 from ..services import (
     person_change,
@@ -60,22 +66,25 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     context = {
         "employer": employer,
         "insurances": employer.insurances.filter(active=True).select_related("insurance_type"),
-        "active_count": active_employee_count(employer),
+        "counts": employee_counts(actor=request.user, employer=employer),
         "cases": cases[:10],
         "pending": cases.filter(status__in=[CaseStatus.SUBMITTED, CaseStatus.ACCEPTED]).count(),
+        "can": {code: has_grant(request.user, code, Action.HANDLE) for code in ("01010201", "01010202")},
     }
     return render(request, "registration/portal_home.html", context)
 
 
 @role_required(Role.EMPLOYER)
 def portal_employees(request: HttpRequest) -> HttpResponse:
-    """网上经办 · 职工名单: the unit's employees with their enrolments (ID numbers masked)."""
+    """网上经办 · 职工名单: the unit's employees by status (在职参保 / 暂停（减员） / 全部) with counts, IDs masked."""
     employer = _my_unit(request)
     q = request.GET.get("q", "").strip()
-    qs = person_search(actor=request.user, q=q, employer_id=employer.pk).prefetch_related(
+    status = request.GET.get("status", "")
+    status = status if status in EMPLOYEE_FILTERS else "active"
+    qs = employees_of(actor=request.user, employer=employer, status=status, q=q).prefetch_related(
         Prefetch(
             "enrolments",
-            queryset=Enrolment.objects.exclude(status="ended").select_related("insurance_type"),
+            queryset=Enrolment.objects.exclude(status=EnrolmentStatus.ENDED).select_related("insurance_type"),
             to_attr="open_enrolments",
         )
     )
@@ -84,7 +93,18 @@ def portal_employees(request: HttpRequest) -> HttpResponse:
         person.can_leave = any(
             e.status == EnrolmentStatus.ACTIVE and e.employer_id == employer.pk for e in person.open_enrolments
         )
-    return render(request, "registration/portal_employees.html", {"employer": employer, "employees": page, "q": q})
+    counts = employee_counts(actor=request.user, employer=employer)
+    filters = [(key, label, counts[key]) for key, label in EMPLOYEE_FILTERS.items()]
+    context = {
+        "employer": employer,
+        "employees": page,
+        "q": q,
+        "status": status,
+        "filters": filters,
+        "can_enrol": has_grant(request.user, "01010201", Action.HANDLE),
+        "can_leave": has_grant(request.user, "01010202", Action.HANDLE),
+    }
+    return render(request, "registration/portal_employees.html", context)
 
 
 @catalog_view("01010201")
@@ -173,12 +193,21 @@ def portal_leave(request: HttpRequest, person_id: int) -> HttpResponse:
 # --------------------------------------------------------------------------------------------------------------
 
 
+def _me(request: HttpRequest) -> Person:
+    """The insured user's own record (their account is linked to exactly one person)."""
+    if not request.user.person_id:
+        raise Http404("您的账户未关联参保人")
+    return _person_or_404(request, request.user.person_id)
+
+
+def _my_changes(request: HttpRequest, person: Person):
+    return cases_for(request.user).filter(item_id="01010202", person=person).select_related("item__parent")
+
+
 @role_required(Role.INSURED)
 def insured_home(request: HttpRequest) -> HttpResponse:
     """我的社保: own details, enrolments per insurance type and own applications."""
-    if not request.user.person_id:
-        raise Http404("您的账户未关联参保人")
-    person = _person_or_404(request, request.user.person_id)
+    person = _me(request)
     return render(
         request,
         "registration/insured_home.html",
@@ -186,5 +215,59 @@ def insured_home(request: HttpRequest) -> HttpResponse:
             "person": person,
             "enrolments": enrolments_of(person),
             "cases": cases_for(request.user).select_related("item__parent")[:20],
+            "can_change": person.status == PersonStatus.ACTIVE and has_grant(request.user, "01010202", Action.HANDLE),
         },
+    )
+
+
+class ContactChangeForm(ServiceForm):
+    """变更联系方式 (01010202 by the insured person online): telephone and address, every error reported at once."""
+
+    phone = forms.CharField(label="联系电话", required=False, max_length=30, help_text="手机号11位，或区号-座机号")
+    address = forms.CharField(label="居住地址", required=False, max_length=250)
+
+    required_fields = ("phone", "address")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.required_fields:
+            self.fields[name].widget.attrs["aria-required"] = "true"
+
+    def clean(self):
+        """The same checks (and Chinese messages) as the service, all at once, before anything is submitted."""
+        data = super().clean()
+        errors = v.Errors()
+        phone = errors.capture(v.required, data.get("phone"), "phone", "联系电话", max_length=20)
+        if phone:
+            errors.capture(v.phone, phone)
+        errors.capture(v.required, data.get("address"), "address", "居住地址", max_length=200)
+        for field, messages in errors.errors.items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+        return data
+
+    def changes(self) -> dict:
+        """The contact details as the service takes them."""
+        return {"phone": self.value("phone"), "address": self.value("address")}
+
+
+@catalog_view("01010202")
+@role_required(Role.INSURED)
+@grant_required("01010202")
+def insured_change(request: HttpRequest) -> HttpResponse:
+    """01010202 变更联系方式 online: the insured person changes their own phone and address; the agency reviews."""
+    person = _me(request)
+    form = ContactChangeForm(
+        request.POST or None, initial={"phone": person.phone, "address": person.address}, auto_id="id_%s"
+    )
+
+    def call() -> Case:
+        return person_change(actor=request.user, person=person, changes=form.changes())
+
+    return _submit(
+        request,
+        form,
+        call,
+        "registration/insured_change.html",
+        {"person": person, "code": "01010202", "cases": _my_changes(request, person)[:10]},
     )

@@ -1,4 +1,4 @@
-"""manage.py bench <registration|lookup> --n N [--json]: timed runs of the real code paths against a floor."""
+"""manage.py bench <name> --n N [--json]: the benchmarks contributed by the installed apps (`<app>/bench.py`)."""
 
 from __future__ import annotations
 
@@ -6,37 +6,32 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from shebao.core.bench.common import declared_options, discover_benchmarks
+
 
 class Command(BaseCommand):
     help = (
-        "性能基准：registration（批量增员真实路径 vs 数据库批量写入）、lookup（按号码/姓名前缀查询参保人）。"
-        "使用独立的基准经办机构（BENCH、BENCHLK），可重复执行；建议在专用数据库中运行。"
+        "性能基准：各应用在 <app>/bench.py 中登记的基准（如 registration、lookup、pages）。"
+        "使用独立的基准经办机构，可重复执行；建议在专用数据库中运行。"
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("name", choices=["registration", "lookup"])
-        parser.add_argument("--n", type=int, required=True, help="registration: 增员人数；lookup: 人员总量")
-        parser.add_argument("--json", action="store_true", help="只在标准输出打印一个 JSON 对象")
-        parser.add_argument("--chunk", type=int, default=5000, help="registration: 每个批量增员业务的行数")
-        parser.add_argument("--types", default="110,210,310,410,510", help="registration: 每人参保险种")
-        parser.add_argument("--queries", type=int, default=1000, help="lookup: 每类查询次数（至少 1000）")
-        parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
+        benchmarks = discover_benchmarks()
+        sub = parser.add_subparsers(dest="name", required=True, metavar="{" + ",".join(sorted(benchmarks)) + "}")
+        for name, bench in sorted(benchmarks.items()):
+            p = sub.add_parser(name, help=bench.help, description=bench.help)
+            p.add_argument("--n", type=int, required=True, help="规模（各基准含义见其说明）")
+            p.add_argument("--json", action="store_true", help="只在标准输出打印一个 JSON 对象")
+            p.add_argument("--no-progress", action="store_true", help="不显示进度条")
+            if bench.arguments:
+                bench.arguments(p)
 
-    def handle(
-        self, *args, name: str, n: int, json: bool, chunk: int, types: str, queries: int, no_progress: bool, **options
-    ):
+    def handle(self, *args, name: str, n: int, json: bool = False, no_progress: bool = False, **options):
         if n < 1:
             raise CommandError("--n 必须为正整数")
+        bench = discover_benchmarks()[name]
         show = not no_progress and options.get("verbosity", 1) > 0
-        if name == "registration":
-            from shebao.core.bench import registration
-
-            codes = [c.strip() for c in types.split(",") if c.strip()]
-            result = registration.run(n=n, chunk=max(chunk, 1), types=codes, show=show)
-        else:
-            from shebao.core.bench import lookup
-
-            result = lookup.run(n=n, queries=queries, show=show)
+        result = bench.run(n=n, show=show, **declared_options(bench.arguments, options))
         data = result.as_dict()
         if json:
             self.stdout.write(_dumps(data))

@@ -1,4 +1,4 @@
-"""manage.py seed_demo: deterministic 杭州市 demo data (agencies, one login per role, employers, persons, cases)."""
+"""manage.py seed_demo: deterministic 杭州市 demo data: agencies, one login per role, then each app's `demo` module."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from shebao.core.bench.demo import DEMO_PASSWORD, build_plan, demo_exists, load_demo
+from shebao.core.bench.demo import DEMO_PASSWORD, demo_exists, demo_modules, load_demo
 
 
 class Command(BaseCommand):
@@ -18,14 +18,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--employers", type=int, default=200, help="参保单位数（默认 200）")
-        parser.add_argument("--persons", type=int, default=5000, help="参保人数（默认 5000）")
         parser.add_argument("--seed", type=int, default=2026, help="随机种子：相同种子生成相同的数据")
         parser.add_argument("--password", default=DEMO_PASSWORD, help=f"所有演示账号的密码（默认 {DEMO_PASSWORD}）")
+        for module in demo_modules():  # each app's own options (e.g. --employers, --persons)
+            if hasattr(module, "add_arguments"):
+                module.add_arguments(parser)
 
-    def handle(self, *args, employers: int, persons: int, seed: int, password: str, **options):
-        if employers < 1 or persons < 10:
-            raise CommandError("--employers 至少为 1，--persons 至少为 10")
+    def handle(self, *args, seed: int, password: str, **options):
+        for module in demo_modules():  # refuse bad options before anything is written
+            if hasattr(module, "check_options"):
+                try:
+                    module.check_options(**options)
+                except ValueError as exc:
+                    raise CommandError(str(exc)) from None
         if demo_exists():
             self.stdout.write(
                 self.style.WARNING(
@@ -35,20 +40,14 @@ class Command(BaseCommand):
             )
             return
         started = time.perf_counter()
-        plan = build_plan(seed=seed, employers=employers, persons=persons)
-        self.stderr.write(f"  生成计划 {time.perf_counter() - started:6.1f}s")
 
         def progress(label: str, seconds: float) -> None:
             self.stderr.write(f"  {label} {seconds:6.1f}s")
 
-        result = load_demo(plan, password=password, progress=progress)
+        result = load_demo(seed=seed, password=password, progress=progress, options=options)
         total = time.perf_counter() - started
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"演示数据已生成：参保单位 {result.counts['employers']} 个，参保人 {result.counts['persons']} 人，"
-                f"用时 {total:.1f} 秒。"
-            )
-        )
+        counts = "，".join(f"{label} {count}" for label, count in result.counts.items())
+        self.stdout.write(self.style.SUCCESS(f"演示数据已生成：{counts}{'，' if counts else ''}用时 {total:.1f} 秒。"))
         self.stdout.write(self._logins_table(result.logins, password))
         url = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/"
         self.stdout.write(f"在浏览器打开 {url} 用上表账号登录（管理后台 {url}admin/）。")

@@ -135,10 +135,13 @@ def test_employer_user_sees_own_cases_only(api, clerk, make_employer):
 # --- materials ------------------------------------------------------------------------------------------------------
 
 
-def test_upload_and_download_material(api, clerk, clerk_b):
+def test_upload_and_download_material(api, clerk, clerk_b, django_capture_on_commit_callbacks):
     case = _open_case(api, clerk)
     upload = SimpleUploadedFile("营业执照.pdf", PDF, content_type="application/pdf")
-    res = api(clerk).post(f"{CASES}{case['id']}/materials/", {"file": upload, "kind": "营业执照"}, format="multipart")
+    with django_capture_on_commit_callbacks(execute=True):
+        res = api(clerk).post(
+            f"{CASES}{case['id']}/materials/", {"file": upload, "kind": "营业执照"}, format="multipart"
+        )
     assert res.status_code == 201, res.json()
     att = res.json()
     assert (att["kind"], att["size"], att["content_type"]) == ("营业执照", len(PDF), "application/pdf")

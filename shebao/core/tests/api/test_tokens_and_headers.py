@@ -1,4 +1,4 @@
-"""API tokens expire and are revoked (logout, the API令牌 page); personal data is never cached; a strict CSP."""
+"""API tokens expire and are revoked (logout, the 接口令牌 page); personal data is never cached; a strict CSP."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def test_ui_logout_revokes_the_api_token(api, client, clerk):
 def test_token_page_shows_expiry_and_revokes(api, client, clerk):
     client.force_login(clerk)
     page = client.get("/account/api-token/").content.decode()
-    assert "您当前没有API令牌" in page
+    assert "您当前没有接口令牌" in page
     key = _login(api)
     issued = Token.objects.get(key=key).created
     page = client.get("/account/api-token/").content.decode()
@@ -83,7 +83,7 @@ def test_token_page_shows_expiry_and_revokes(api, client, clerk):
     assert f"{expires:%Y-%m-%d %H:%M}" in page
     assert key not in page  # the page never shows the secret
     res = client.post("/account/api-token/", follow=True)
-    assert "API令牌已撤销" in res.content.decode()
+    assert "接口令牌已撤销" in res.content.decode()
     assert api().get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 401
 
 

@@ -272,12 +272,15 @@ def test_submitter_withdraws(client, employer_user, online_case):
 # ----------------------------------------------------------------------------------------------------------------
 
 
-def test_material_upload_with_htmx_and_scoped_download(client, clerk, clerk_b, window_case):
+def test_material_upload_with_htmx_and_scoped_download(
+    client, clerk, clerk_b, window_case, django_capture_on_commit_callbacks
+):
     c = _client(client, clerk)
     url = reverse("core:case-material-add", args=[window_case.pk])
-    response = c.post(
-        url, {"kind": "营业执照", "file": SimpleUploadedFile("营业执照.pdf", PDF)}, headers={"HX-Request": "true"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = c.post(
+            url, {"kind": "营业执照", "file": SimpleUploadedFile("营业执照.pdf", PDF)}, headers={"HX-Request": "true"}
+        )
     assert response.status_code == 200
     html = response.content.decode()
     assert "<html" not in html and 'id="materials"' in html and "营业执照.pdf" in html

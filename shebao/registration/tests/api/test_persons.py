@@ -119,14 +119,17 @@ def test_name_change_needs_material(api, clerk, make_employer, make_person):
     assert not Case.objects.filter(item_id="01010202").exists()
 
 
-def test_name_change_with_material_multipart(api, clerk, approve, make_employer, make_person):
+def test_name_change_with_material_multipart(
+    api, clerk, approve, make_employer, make_person, django_capture_on_commit_callbacks
+):
     person = make_person(make_employer())
     upload = SimpleUploadedFile("hukou.pdf", PDF, content_type="application/pdf")
-    res = api(clerk).post(
-        f"{PERSONS}{person.pk}/change/",
-        {"name": "新名字", "materials": [upload], "materials_kind": "户籍证明"},
-        format="multipart",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        res = api(clerk).post(
+            f"{PERSONS}{person.pk}/change/",
+            {"name": "新名字", "materials": [upload], "materials_kind": "户籍证明"},
+            format="multipart",
+        )
     assert res.status_code == 201, res.json()
     case = res.json()
     assert [a["kind"] for a in case["attachments"]] == ["户籍证明"]

@@ -219,7 +219,7 @@ def test_transfer_without_agency_is_400(c, make_employer):
     employer = make_employer()
     response = c.post(reverse("registration:employer-transfer", args=[employer.pk]), {"effective_month": THIS_MONTH})
     assert response.status_code == 400
-    assert "请选择转入经办机构" in response.content.decode()
+    assert "转入经办机构不能为空" in response.content.decode()
 
 
 def test_deregister_refused_while_employees_remain(c, make_employer, make_person):

@@ -8,13 +8,7 @@ import time
 
 from django.db import connection, transaction
 
-from shebao.core.cases import case_approve, next_number, next_numbers
-from shebao.core.choices import Role
-from shebao.core.synthetic import uscc
-from shebao.registration.models import Employer, EmployerInsurance, Enrolment, Person
-from shebao.registration.services import person_enrol_bulk
-
-from .common import (
+from shebao.core.bench.common import (
     BENCH_REGION,
     BenchResult,
     bench_agency,
@@ -24,10 +18,17 @@ from .common import (
     reserve_person_indexes,
     today,
 )
-from .synth import birth_of, gender_of, indexed_id, indexed_name
+from shebao.core.bench.synth import birth_of, gender_of, indexed_id, indexed_name
+from shebao.core.cases import case_approve, next_number, next_numbers
+from shebao.core.choices import Role
+from shebao.core.synthetic import uscc
+
+from ..models import Employer, EmployerInsurance, Enrolment, Person
+from ..services import person_enrol_bulk
 
 EMPLOYER_TYPES = ["110", "210", "310", "410", "510"]
 USCC_BASE = 30_000_000
+AGENCY = ("BENCH", "性能基准·登记经办机构")
 
 
 def _fresh_employer(agency) -> Employer:
@@ -236,7 +237,7 @@ def measure_floor(rows: list[dict], employer: Employer) -> float:
 def run(*, n: int, chunk: int = 5000, types: list[str] | None = None, show: bool = True) -> BenchResult:
     """Enrol N new persons into a fresh employer through the services; compare with the bulk-load floor."""
     types = types or EMPLOYER_TYPES
-    agency = bench_agency("registration")
+    agency = bench_agency(*AGENCY)
     clerk, reviewer = bench_user(agency, Role.CLERK), bench_user(agency, Role.REVIEWER)
     employer = _fresh_employer(agency)
     rows = make_rows(n, types)

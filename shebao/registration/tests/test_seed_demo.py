@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 
 from shebao.core.audit import audit_verify
-from shebao.core.bench.demo import build_plan
 from shebao.core.identifiers import parse_citizen_id, validate_uscc
 from shebao.core.models import Agency, Case, User
+from shebao.registration.demo import build_plan
 from shebao.registration.models import Employer, Enrolment, Person
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010101", "01010201", "01010202", "01010203")]
