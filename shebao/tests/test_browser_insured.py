@@ -9,7 +9,8 @@ import pytest
 
 from shebao.conftest import make_user
 from shebao.core.choices import Role
-from shebao.tests.test_browser import ARTIFACTS, PASSWORD, browser  # noqa: F401  (the chromium fixture)
+from shebao.tests.conftest import PASSWORD
+from shebao.tests.test_browser import ARTIFACTS
 from shebao.tests.test_browser import pytestmark as _browser_marks
 
 pytestmark = [*(m for m in _browser_marks if m.name != "catalog"), pytest.mark.catalog("01010202")]
@@ -25,7 +26,7 @@ def insured_person(make_employer, make_person):
     return person
 
 
-def _login(browser, base_url: str, username: str, landing: str):  # noqa: F811
+def _login(browser, base_url: str, username: str, landing: str):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -37,7 +38,7 @@ def _login(browser, base_url: str, username: str, landing: str):  # noqa: F811
     return page
 
 
-def test_insured_person_changes_phone_online(live_server, insured_person, browser):  # noqa: F811
+def test_insured_person_changes_phone_online(live_server, insured_person, browser):
     # Only the browser and the live server below: no ORM calls inside Playwright's greenlet.
     base = live_server.url
     ARTIFACTS.mkdir(exist_ok=True)
@@ -78,6 +79,7 @@ def test_insured_person_changes_phone_online(live_server, insured_person, browse
     reviewer = _login(browser, base, "reviewer_a", "/")
     reviewer.goto(case_url)
     reviewer.get_by_role("button", name="复核通过").click()
+    reviewer.get_by_role("dialog").get_by_role("button", name="确认复核通过").click()  # the confirmation
     reviewer.wait_for_selector("text=复核通过：业务流水号")
     assert reviewer.get_by_test_id("case-status").inner_text() == "已办结"
 

@@ -7,6 +7,7 @@ Names are re-exported lazily: the settings import `errors` while DRF itself is s
 from importlib import import_module
 
 _EXPORTS = {
+    "ItemCaseApi": "items",
     "AttachmentSerializer": "serializers",
     "CaseAcceptApi": "cases",
     "CaseApproveApi": "cases",
