@@ -9,7 +9,9 @@ from shebao.core.items import AppUi, BusinessItem, Grant, Link, Material, regist
 from . import presenters as p
 from . import services as s
 from .services import employers as emp
+from .services import enrolment as enr
 from .services import persons as per
+from .services import restructure as res
 
 ONLINE_EMPLOYER = Grant(Role.EMPLOYER, Action.HANDLE)
 ONLINE_INSURED = Grant(Role.INSURED, Action.HANDLE)
@@ -73,7 +75,7 @@ register_item(
         services=(s.employer_change, s.employer_restructure, s.employer_transfer_agency),
         applier=emp.apply_employer_change,
         presenter=p.present_employer_change,
-        payload_types=(emp.EmployerChangePayload, emp.EmployerRestructurePayload, emp.EmployerTransferPayload),
+        payload_types=(emp.EmployerChangePayload, res.EmployerRestructurePayload, res.EmployerTransferPayload),
         audit_labels={
             "employer.change": "单位信息变更",
             "employer.transfer_agency": "成建制转移",
@@ -99,9 +101,9 @@ register_item(
     BusinessItem(
         code="01010201",
         services=(s.person_enrol, s.person_enrol_bulk),
-        applier=per.apply_person_enrol,
+        applier=enr.apply_person_enrol,
         presenter=p.present_person_enrol,
-        payload_types=(per.PersonEnrolPayload,),
+        payload_types=(enr.PersonEnrolPayload,),
         audit_labels={"person.enrol": "个人参保登记"},
         grants=(ONLINE_EMPLOYER, ONLINE_INSURED),
         materials=(Material("居民身份证或户口簿", required=False, note="窗口办理时核验原件"),),

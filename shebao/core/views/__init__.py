@@ -27,11 +27,13 @@ from .helpers import (
     role_required,
     staff_required,
 )
+from .items import ItemFormView, case_submitted
 from .presenting import CaseView, audit_label, present_case
 
 __all__ = [
     "PAGE_SIZE",
     "CaseView",
+    "ItemFormView",
     "LoginView",
     "LogoutView",
     "audit_label",
@@ -42,6 +44,7 @@ __all__ = [
     "case_material_add",
     "case_material_download",
     "case_reject_view",
+    "case_submitted",
     "case_withdraw_view",
     "dashboard",
     "error_status",

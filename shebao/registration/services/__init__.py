@@ -5,17 +5,10 @@ from .employers import (
     employer_change,
     employer_deregister,
     employer_enrol,
-    employer_restructure,
-    employer_transfer_agency,
 )
-from .persons import (
-    TERMINATION_HOOKS,
-    person_change,
-    person_enrol,
-    person_enrol_bulk,
-    person_enrol_bulk_validate,
-    person_terminate,
-)
+from .enrolment import person_enrol, person_enrol_bulk, person_enrol_bulk_validate
+from .persons import TERMINATION_HOOKS, person_change, person_terminate
+from .restructure import employer_restructure, employer_transfer_agency
 
 __all__ = [
     "DEREGISTRATION_CHECKS",

@@ -130,7 +130,7 @@ def test_long_id_numbers_saved_as_numbers_are_refused(db):
 
 
 def test_several_errors_of_one_row_are_joined(db):
-    from shebao.registration.services.persons import RowError
+    from shebao.registration.services.enrolment import RowError
 
     rows = [{"id_number": "1", "name": "", "insurances": "999", "start_month": "x"}]
     errors = [RowError(2, "id_number", "号码错误"), RowError(2, "name", "姓名不能为空")]

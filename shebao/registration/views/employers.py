@@ -12,6 +12,7 @@ from django.utils import timezone
 from shebao.core.catalog import catalog_view
 from shebao.core.models import Case
 from shebao.core.views import (
+    ItemFormView,
     grant_required,
     menu_start,
     paginate,
@@ -25,6 +26,7 @@ from ..choices import (
 from ..models import Enrolment
 from ..selectors import (
     active_employee_count,
+    employer_get_for,
     employer_search,
     person_search,
 )
@@ -179,71 +181,64 @@ def employer_restructure_view(request: HttpRequest, employer_id: int) -> HttpRes
     )
 
 
-@catalog_view("01010102")
-@menu_start("registration:employer-list")
-@staff_required
-@grant_required("01010102")
-def employer_transfer_view(request: HttpRequest, employer_id: int) -> HttpResponse:
-    """01010102 成建制转移: the unit and all its employees move to another agency of this system."""
-    employer = _employer_or_404(request, employer_id)
-    form = f.EmployerTransferForm(request.POST or None, employer=employer)
+class _EmployerItemView(ItemFormView):
+    """A form about one unit of the clerk's scope (the catalogue menu starts from the employer search)."""
 
-    def call() -> Case:
+    menu_start = "registration:employer-list"
+
+    def get_subject(self, employer_id):
+        return employer_get_for(actor=self.request.user, employer_id=employer_id)
+
+    def get_context_data(self, **extra) -> dict:
+        return super().get_context_data(employer=self.subject, **extra)
+
+    def back_url(self) -> str:
+        return reverse("registration:employer-detail", args=[self.subject.pk])
+
+
+class EmployerTransferView(_EmployerItemView):
+    """01010102 成建制转移: the unit and all its employees move to another agency of this system."""
+
+    item_code = "01010102"
+    title, submit_label = "成建制转移", "提交成建制转移"
+    intro = "单位及其全部在职参保人员整体转至本系统内的另一经办机构。"
+
+    def get_form(self):
+        return f.EmployerTransferForm(self.request.POST or None, employer=self.subject)
+
+    def submit(self, form, employer) -> Case:
         return employer_transfer_agency(
-            actor=request.user,
+            actor=self.request.user,
             employer=employer,
             to_agency=form.agency(),
             effective_month=form.value("effective_month"),
         )
 
-    return _submit(
-        request,
-        form,
-        call,
-        "registration/simple_form.html",
-        {
-            "employer": employer,
-            "code": "01010102",
-            "title": "成建制转移",
-            "submit": "提交成建制转移",
-            "back": reverse("registration:employer-detail", args=[employer.pk]),
-            "intro": "单位及其全部在职参保人员整体转至本系统内的另一经办机构。",
-        },
-    )
+
+employer_transfer_view = EmployerTransferView.as_view()
 
 
-@catalog_view("01010103")
-@menu_start("registration:employer-list")
-@staff_required
-@grant_required("01010103")
-def employer_deregister_view(request: HttpRequest, employer_id: int) -> HttpResponse:
+class EmployerDeregisterView(_EmployerItemView):
     """01010103 单位注销登记: refused while the unit still has insured employees (or arrears)."""
-    employer = _employer_or_404(request, employer_id)
-    form = f.EmployerDeregisterForm(request.POST or None, initial={"cancel_date": timezone.localdate().isoformat()})
 
-    def call() -> Case:
+    item_code = "01010103"
+    title, submit_label, danger = "单位注销登记", "提交注销登记", True
+    intro = "单位仍有在职参保人员（或欠费）时不能注销；注销后单位及其职工的参保关系全部终止。"
+    form_class = f.EmployerDeregisterForm
+
+    def get_initial(self) -> dict:
+        return {"cancel_date": timezone.localdate().isoformat()}
+
+    def submit(self, form, employer) -> Case:
         return employer_deregister(
-            actor=request.user,
+            actor=self.request.user,
             employer=employer,
             reason=form.value("reason"),
             cancel_date=form.value("cancel_date") or None,
         )
 
-    return _submit(
-        request,
-        form,
-        call,
-        "registration/simple_form.html",
-        {
-            "employer": employer,
-            "code": "01010103",
-            "title": "单位注销登记",
-            "submit": "提交注销登记",
-            "back": reverse("registration:employer-detail", args=[employer.pk]),
-            "danger": True,
-            "intro": "单位仍有在职参保人员（或欠费）时不能注销；注销后单位及其职工的参保关系全部终止。",
-        },
-    )
+
+employer_deregister_view = EmployerDeregisterView.as_view()
 
 
 @catalog_view("01010101")

@@ -20,6 +20,7 @@ from shebao.core.identifiers import mask_id
 from shebao.core.models import Case
 from shebao.core.pdaccess import log_full_view
 from shebao.core.views import (
+    ItemFormView,
     error_status,
     grant_required,
     menu_start,
@@ -35,6 +36,7 @@ from ..choices import (
 from ..models import Employer, Person
 from ..selectors import (
     enrolments_of,
+    person_get_for,
     person_search,
 )
 from ..services import (
@@ -263,36 +265,35 @@ def _person_initial(person: Person) -> dict:
     return data
 
 
-@catalog_view("01010203")
-@menu_start("registration:person-list")
-@staff_required
-@grant_required("01010203")
-def person_terminate_view(request: HttpRequest, person_id: int) -> HttpResponse:
+class PersonTerminateView(ItemFormView):
     """01010203 社会保险关系终止: death, emigration, duplicate enrolment or other — ends every enrolment."""
-    person = _person_or_404(request, person_id)
-    form = f.PersonTerminateForm(request.POST or None, initial={"end_date": timezone.localdate().isoformat()})
 
-    def call() -> Case:
+    item_code = "01010203"
+    menu_start = "registration:person-list"
+    title, submit_label, danger = "社会保险关系终止", "提交关系终止", True
+    intro = "终止后该人员的全部参保关系结束（死亡、出国（境）定居、重复参保等）。"
+    form_class = f.PersonTerminateForm
+
+    def get_subject(self, person_id):
+        return person_get_for(actor=self.request.user, person_id=person_id)
+
+    def get_initial(self) -> dict:
+        return {"end_date": timezone.localdate().isoformat()}
+
+    def get_context_data(self, **extra) -> dict:
+        return super().get_context_data(person=self.subject, **extra)
+
+    def back_url(self) -> str:
+        return reverse("registration:person-detail", args=[self.subject.pk])
+
+    def submit(self, form, person) -> Case:
         return person_terminate(
-            actor=request.user,
+            actor=self.request.user,
             person=person,
             reason=form.value("reason"),
             end_date=form.value("end_date") or None,
             note=form.value("note"),
         )
 
-    return _submit(
-        request,
-        form,
-        call,
-        "registration/simple_form.html",
-        {
-            "person": person,
-            "code": "01010203",
-            "title": "社会保险关系终止",
-            "submit": "提交关系终止",
-            "back": reverse("registration:person-detail", args=[person.pk]),
-            "danger": True,
-            "intro": "终止后该人员的全部参保关系结束（死亡、出国（境）定居、重复参保等）。",
-        },
-    )
+
+person_terminate_view = PersonTerminateView.as_view()
