@@ -30,7 +30,7 @@ test: $(STAMP)
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	SHEBAO_SECRET_KEY=ci-check-only-$$(date +%s)-not-a-real-secret-but-long-enough-for-django \
-		SHEBAO_AUDIT_KEY=ci-check-only-audit-key-not-a-real-secret \
+		SHEBAO_AUDIT_KEY=ci-check-only-audit-key-not-a-real-secret SHEBAO_PUBLIC_BASE_URL=https://shebao.example.gov.cn \
 		DJANGO_SETTINGS_MODULE=shebao.settings.production $(PY) manage.py check --deploy --fail-level WARNING
 	$(VENV)/bin/pytest -q
 

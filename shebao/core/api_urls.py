@@ -3,6 +3,7 @@
 from django.urls import path, re_path
 
 from . import api as apis
+from .api.verify import DocumentVerifyApi
 
 urlpatterns = [
     path("auth/token/", apis.TokenObtainApi.as_view(), name="token"),
@@ -20,6 +21,7 @@ urlpatterns = [
         name="case-material-download",
     ),
     path("parameters/", apis.ParameterCollectionApi.as_view(), name="parameters"),
+    path("verify/<str:code>/", DocumentVerifyApi.as_view(), name="verify-document"),
     path("parameters/lookup/", apis.ParameterLookupApi.as_view(), name="parameter-lookup"),
     # Anything else under these resources (e.g. /cases/abc/) is a JSON 404, not Django's HTML page.
     re_path(r"^(?:auth|catalog|cases|parameters)/", apis.NotFoundApi.as_view(), name="core-not-found"),

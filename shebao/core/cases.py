@@ -255,6 +255,24 @@ def case_approve(*, actor, case: Case, version: int | None = None) -> Case:
     return case
 
 
+def _close(actor, locked: Case, status: str, reason: str, action: str, extra_fields: list[str] = ()) -> Case:
+    """退回 or 撤回: set the final status and reason, release the case's keys, audit."""
+    locked.status, locked.reason, locked.closed_at = status, reason[:500], timezone.now()
+    locked.version += 1
+    locked.save(update_fields=["status", "reason", "closed_at", *extra_fields, "version"])
+    CaseKey.objects.filter(case=locked).delete()
+    audit_write(
+        actor=actor,
+        action=action,
+        item_code=locked.item_id,
+        object_type="case",
+        object_id=locked.pk,
+        after={"reason": reason},
+        case=locked,
+    )
+    return locked
+
+
 @transaction.atomic
 def case_reject(*, actor, case: Case, reason: str, version: int | None = None) -> Case:
     """退回: the handler (at acceptance) or a reviewer refuses; the case and its reason are kept."""
@@ -271,20 +289,7 @@ def case_reject(*, actor, case: Case, reason: str, version: int | None = None) -
         if not is_staff(actor):
             raise ApplicationError("只有经办机构工作人员可以退回业务")
         locked.handler = actor
-    locked.status, locked.reason, locked.closed_at = CaseStatus.REJECTED, reason[:500], timezone.now()
-    locked.version += 1
-    locked.save(update_fields=["status", "reason", "closed_at", "reviewer", "handler", "version"])
-    CaseKey.objects.filter(case=locked).delete()
-    audit_write(
-        actor=actor,
-        action="case.reject",
-        item_code=locked.item_id,
-        object_type="case",
-        object_id=locked.pk,
-        after={"reason": reason},
-        case=locked,
-    )
-    return locked
+    return _close(actor, locked, CaseStatus.REJECTED, reason, "case.reject", ["reviewer", "handler"])
 
 
 @transaction.atomic
@@ -293,20 +298,7 @@ def case_withdraw(*, actor, case: Case, reason: str = "", version: int | None = 
     locked = _lock(case, (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED), version)
     if locked.submitted_by_id != actor.pk:
         raise ApplicationError("只有申报人可以撤回申请")
-    locked.status, locked.reason, locked.closed_at = CaseStatus.WITHDRAWN, reason[:500], timezone.now()
-    locked.version += 1
-    locked.save(update_fields=["status", "reason", "closed_at", "version"])
-    CaseKey.objects.filter(case=locked).delete()
-    audit_write(
-        actor=actor,
-        action="case.withdraw",
-        item_code=locked.item_id,
-        object_type="case",
-        object_id=locked.pk,
-        after={"reason": reason},
-        case=locked,
-    )
-    return locked
+    return _close(actor, locked, CaseStatus.WITHDRAWN, reason, "case.withdraw")
 
 
 @transaction.atomic

@@ -338,6 +338,46 @@ class PersonalDataAccess(models.Model):
         raise PermissionError("查看记录只能追加，不能删除")
 
 
+class IssuedDocument(models.Model):
+    """出具文件登记: a receipt or certificate the system printed, what it certified (masked) and its digest.
+
+    The verification code on the paper (`shebao.core.verification`) names this row and is signed; the page
+    `/verify/<code>` shows the stored summary when the signature, the row and its digest all agree.
+    """
+
+    code = models.CharField("文件编号", max_length=16, unique=True)
+    kind = models.CharField("文件种类", max_length=40)
+    title = models.CharField("文件名称", max_length=100)
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="业务经办单"
+    )
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="出具机构"
+    )
+    issuer = models.CharField("出具机构名称", max_length=100)
+    object_type = models.CharField("对象类型", max_length=50, blank=True)
+    object_id = models.CharField("对象标识", max_length=64, blank=True)
+    issued_at = models.DateTimeField("出具时间", default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    digest = models.CharField("内容摘要", max_length=64)
+    summary = models.JSONField("证明内容（脱敏）", default=dict)
+
+    class Meta:
+        verbose_name = "出具文件"
+        verbose_name_plural = "出具文件"
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_type", "object_id", "digest"], name="uniq_issued_document_content"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.code}"
+
+
 class Parameter(models.Model):
     """业务参数: a dated value (rate, limit, base) for a region or nationally, with its legal source."""
 

@@ -5,6 +5,7 @@ from django.urls import path
 from . import views
 from .views import audit as audit_views
 from .views import calendar as calendar_views
+from .views import documents as document_views
 from .views.tokens import api_token
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("cases/<int:case_id>/approve/", views.case_approve_view, name="case-approve"),
     path("cases/<int:case_id>/reject/", views.case_reject_view, name="case-reject"),
     path("cases/<int:case_id>/withdraw/", views.case_withdraw_view, name="case-withdraw"),
+    path("cases/<int:case_id>/receipt/", document_views.case_receipt, name="case-receipt"),
     path("cases/<int:case_id>/materials/", views.case_material_add, name="case-material-add"),
     path(
         "cases/<int:case_id>/materials/<int:attachment_id>/",
@@ -37,4 +39,6 @@ urlpatterns = [
     path("calendar/<int:year>/add/", calendar_views.calendar_day_add_view, name="calendar-day-add"),
     path("calendar/<int:year>/remove/", calendar_views.calendar_day_remove_view, name="calendar-day-remove"),
     path("calendar/<int:year>/publish/", calendar_views.calendar_year_publish_view, name="calendar-publish"),
+    # 文件核验 (public, no login): the page a receipt's or certificate's QR code opens
+    path("verify/<str:code>/", document_views.verify_document, name="verify-document"),
 ]

@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from shebao.core.bench.demo import DISTRICTS, DemoContext
 from shebao.core.bench.synth import county_codes
+from shebao.core.choices import Channel
 from shebao.core.synthetic import citizen_id, uscc
+from shebao.registration.choices import EnrolmentStatus
 
 USCC_BASE = 5_000_000  # organisation-code numbers of demo employers (benchmarks use other bases)
 
@@ -298,7 +300,9 @@ def load_plan(ctx: DemoContext, plan: DemoPlan) -> None:
         employer = employers[emp_index] if emp_index is not None else None
         for start in range(0, len(rows), BULK_CHUNK):
             chunk = [{k: r[k] for k in ROW_KEYS} for r in rows[start : start + BULK_CHUNK]]
-            bulk = person_enrol_bulk(actor=clerk, rows=chunk, employer=employer, category=category, channel="batch")
+            bulk = person_enrol_bulk(
+                actor=clerk, rows=chunk, employer=employer, category=category, channel=Channel.BATCH
+            )
             if bulk.errors:
                 raise RuntimeError(f"demo rows rejected: {bulk.errors[:3]}")
             case_approve(actor=reviewer, case=bulk.case)
@@ -364,7 +368,7 @@ def load_plan(ctx: DemoContext, plan: DemoPlan) -> None:
     if staff_people:
         held = list(
             staff_people[0]
-            .enrolments.filter(status="active")
+            .enrolments.filter(status=EnrolmentStatus.ACTIVE)
             .exclude(insurance_type_id__in=["410", "510"])
             .values_list("insurance_type_id", flat=True)
         )

@@ -12,6 +12,7 @@ from django.db.models import Q
 from shebao.core.errors import ApplicationError
 from shebao.core.forms import DATE_INPUT, MONTH_INPUT, ServiceForm
 from shebao.core.models import Agency, Region
+from shebao.registration.choices import EnrolmentStatus
 
 from .choices import ContributionMethod, PersonCategory, Scheme, TerminationReason, UnitType
 from .models import Employer, InsuranceType
@@ -413,10 +414,12 @@ class PersonChangeForm(ServiceForm):
         }
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
-        open_rows = {e.insurance_type_id: e.status for e in person.enrolments.exclude(status="ended")}
+        open_rows = {e.insurance_type_id: e.status for e in person.enrolments.exclude(status=EnrolmentStatus.ENDED)}
         every = insurance_choices()
-        self.fields["suspend_insurances"].choices = [c for c in every if open_rows.get(c[0]) == "active"]
-        self.fields["resume_insurances"].choices = [c for c in every if open_rows.get(c[0]) == "suspended"]
+        self.fields["suspend_insurances"].choices = [c for c in every if open_rows.get(c[0]) == EnrolmentStatus.ACTIVE]
+        self.fields["resume_insurances"].choices = [
+            c for c in every if open_rows.get(c[0]) == EnrolmentStatus.SUSPENDED
+        ]
         self.fields["add_insurances"].choices = [c for c in every if c[0] not in open_rows]
 
     def changes(self) -> dict:

@@ -6,6 +6,7 @@ Read by `shebao.core.items` (cases, menus, grants, audit labels, `catalog_covera
 from shebao.core.choices import Action, Role
 from shebao.core.items import AppUi, BusinessItem, Grant, Link, Material, register_app, register_item
 
+from . import documents as d
 from . import presenters as p
 from . import services as s
 from .services import employers as emp
@@ -61,6 +62,7 @@ register_item(
         services=(s.employer_enrol,),
         applier=emp.apply_employer_enrol,
         presenter=p.present_employer_enrol,
+        receipt=d.receipt_01010101,
         payload_types=(emp.EmployerEnrolPayload,),
         audit_labels={"employer.create": "单位参保登记"},
         materials=(
@@ -75,6 +77,7 @@ register_item(
         services=(s.employer_change, s.employer_restructure, s.employer_transfer_agency),
         applier=emp.apply_employer_change,
         presenter=p.present_employer_change,
+        receipt=d.receipt_01010102,
         payload_types=(emp.EmployerChangePayload, res.EmployerRestructurePayload, res.EmployerTransferPayload),
         audit_labels={
             "employer.change": "单位信息变更",
@@ -92,6 +95,7 @@ register_item(
         services=(s.employer_deregister,),
         applier=emp.apply_employer_deregister,
         presenter=p.present_employer_deregister,
+        receipt=d.receipt_01010103,
         payload_types=(emp.EmployerDeregisterPayload,),
         audit_labels={"employer.cancel": "单位注销"},
         materials=(Material("注销、吊销或撤销的证明文件"),),
@@ -103,6 +107,7 @@ register_item(
         services=(s.person_enrol, s.person_enrol_bulk),
         applier=enr.apply_person_enrol,
         presenter=p.present_person_enrol,
+        receipt=d.receipt_01010201,
         payload_types=(enr.PersonEnrolPayload,),
         audit_labels={"person.enrol": "个人参保登记"},
         grants=(ONLINE_EMPLOYER, ONLINE_INSURED),
@@ -115,6 +120,7 @@ register_item(
         services=(s.person_change,),
         applier=per.apply_person_change,
         presenter=p.present_person_change,
+        receipt=d.receipt_01010202,
         payload_types=(per.PersonChangePayload,),
         audit_labels={"person.change": "个人信息变更"},
         grants=(ONLINE_EMPLOYER, ONLINE_INSURED),
@@ -127,6 +133,7 @@ register_item(
         services=(s.person_terminate,),
         applier=per.apply_person_terminate,
         presenter=p.present_person_terminate,
+        receipt=d.receipt_01010203,
         payload_types=(per.PersonTerminatePayload,),
         audit_labels={"person.terminate": "社会保险关系终止"},
         grants=(ONLINE_EMPLOYER,),

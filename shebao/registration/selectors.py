@@ -175,7 +175,12 @@ def enrolments_of(person: Person) -> QuerySet[Enrolment]:
 
 def active_employee_count(employer: Employer) -> int:
     """Employees with an active (contributing) enrolment under this employer."""
-    return Enrolment.objects.filter(employer=employer, status="active").values("person_id").distinct().count()
+    return (
+        Enrolment.objects.filter(employer=employer, status=EnrolmentStatus.ACTIVE)
+        .values("person_id")
+        .distinct()
+        .count()
+    )
 
 
 # Employee list filter of the employer portal (职工名单): 在职参保 / 暂停（减员） / 全部.

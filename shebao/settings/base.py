@@ -137,6 +137,10 @@ SHEBAO_AUDIT_KEY = os.environ.get("SHEBAO_AUDIT_KEY", "")
 SHEBAO_AUDIT_KEY_FILE = Path(os.environ.get("SHEBAO_AUDIT_KEY_FILE", BASE_DIR / "var" / "audit.key"))
 SHEBAO_AUDIT_KEY_CREATE = True
 SHEBAO_AUDIT_ANCHOR_FILE = Path(os.environ.get("SHEBAO_AUDIT_ANCHOR_FILE", BASE_DIR / "var" / "audit-anchors.jsonl"))
+# Printed documents (docs/decisions.md): verification codes are signed with SHEBAO_DOCUMENT_KEY (when empty, a key
+# derived from SECRET_KEY under a salt of its own); the QR code holds SHEBAO_PUBLIC_BASE_URL + /verify/<code>/.
+SHEBAO_DOCUMENT_KEY = os.environ.get("SHEBAO_DOCUMENT_KEY", "")
+SHEBAO_PUBLIC_BASE_URL = os.environ.get("SHEBAO_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600

@@ -26,10 +26,10 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from ..access import has_grant, is_staff
-from ..choices import Action, CaseStatus
+from ..choices import Action, CaseStatus, Role
 from ..errors import ApplicationError
 from ..models import Case
-from .helpers import error_status, raise_for_scope
+from .helpers import error_status, home_url, raise_for_scope
 
 
 def case_submitted(request: HttpRequest, case: Case) -> HttpResponse:
@@ -75,6 +75,8 @@ class ItemFormView(View):
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if self.staff_only and not is_staff(user):
+            if user.role in (Role.EMPLOYER, Role.INSURED):
+                return redirect(home_url(user))  # portal users go to their own pages, as with staff_required
             raise PermissionDenied("该页面仅限经办机构工作人员使用")
         if not has_grant(user, self.item_code, self.action):  # the grant before any work
             raise PermissionDenied(f"您没有办理该业务（{self.item_code}）的经办权限")

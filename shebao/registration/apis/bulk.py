@@ -20,7 +20,7 @@ from shebao.core.api import (
     responses,
 )
 from shebao.core.cases import validate_upload
-from shebao.core.choices import Action
+from shebao.core.choices import Action, Channel
 from shebao.core.errors import ApplicationError
 
 from ..excel import enrolment_template, error_workbook, read_enrolment_rows
@@ -98,7 +98,7 @@ class PersonBulkEnrolApi(ShebaoApi):
         require_grant(request.user, "01010201", Action.HANDLE)  # the grant before any work on the file
         _check_workbook(data["file"])
         rows = read_enrolment_rows(data["file"])
-        result = person_enrol_bulk(actor=request.user, rows=rows, employer=employer, channel="batch")
+        result = person_enrol_bulk(actor=request.user, rows=rows, employer=employer, channel=Channel.BATCH)
         errors = [{"row": e.row, "field": e.field, "message": e.message} for e in result.errors]
         if result.case is None:
             return Response(

@@ -26,26 +26,8 @@ from ..selectors import person_search
 
 LOAD_CHUNK = 50_000
 AGENCY = ("BENCHLK", "性能基准·查询经办机构")
-_COLS = [
-    "id_number",
-    "name",
-    "gender",
-    "birth_date",
-    "ethnicity",
-    "phone",
-    "address",
-    "category",
-    "employer_id",
-    "agency_id",
-    "contribution_method",
-    "benefit_bank_name",
-    "benefit_bank_account",
-    "status",
-    "terminated_on",
-    "termination_reason",
-    "registered_on",
-    "version",
-]
+# The person columns but the pk, in model order (the rows below are built in this order).
+_COLS = [f.column for f in Person._meta.concrete_fields if not f.primary_key]
 
 
 def _person_rows(indexes: range, agency_id: int, areas: list[str]):

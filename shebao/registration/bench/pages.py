@@ -17,7 +17,7 @@ from django.urls import reverse
 from shebao.core.bench.common import BenchResult, bench_user, percentiles, progress_bar, reserve_person_indexes
 from shebao.core.bench.synth import indexed_id, indexed_name
 from shebao.core.cases import case_approve
-from shebao.core.choices import Role
+from shebao.core.choices import CaseStatus, Channel, Role
 from shebao.core.models import Case
 
 from ..models import Employer, Person
@@ -46,7 +46,7 @@ def _enrol(employer, clerk, reviewer, count: int) -> None:
         }
         for i in indexes
     ]
-    result = person_enrol_bulk(actor=clerk, rows=rows, employer=employer, channel="batch")
+    result = person_enrol_bulk(actor=clerk, rows=rows, employer=employer, channel=Channel.BATCH)
     case_approve(actor=reviewer, case=result.case)
 
 
@@ -62,7 +62,7 @@ def ensure_fixture(agency) -> dict:
             for person in Person.objects.filter(employer=big).order_by("pk")[:OPEN_CASES]:
                 person_change(actor=clerk, person=person, changes={"phone": "13700000000"})
             for person in Person.objects.filter(employer=big).order_by("pk")[:2]:
-                case = Case.objects.filter(person=person, status="accepted").first()
+                case = Case.objects.filter(person=person, status=CaseStatus.ACCEPTED).first()
                 if case:
                     case_approve(actor=reviewer, case=case)
                 person_change(actor=clerk, person=person, changes={"address": "浙江省杭州市滨江区长河街道"})

@@ -20,7 +20,7 @@ from shebao.core.bench.common import (
 )
 from shebao.core.bench.synth import birth_of, gender_of, indexed_id, indexed_name
 from shebao.core.cases import case_approve, next_number, next_numbers
-from shebao.core.choices import Role
+from shebao.core.choices import Channel, Role
 from shebao.core.synthetic import uscc
 
 from ..models import Employer, EmployerInsurance, Enrolment, Person
@@ -84,7 +84,7 @@ def run_real_path(*, rows: list[dict], employer: Employer, clerk, reviewer, chun
         for start in range(0, len(rows), chunk):
             part = rows[start : start + chunk]
             started = time.perf_counter()
-            result = person_enrol_bulk(actor=clerk, rows=part, employer=employer, channel="batch")
+            result = person_enrol_bulk(actor=clerk, rows=part, employer=employer, channel=Channel.BATCH)
             if result.errors:
                 raise RuntimeError(f"bench rows rejected: {result.errors[:3]}")
             case_approve(actor=reviewer, case=result.case)
@@ -95,27 +95,8 @@ def run_real_path(*, rows: list[dict], employer: Employer, clerk, reviewer, chun
 
 # ---------------------------------------------------------------- floor: the database's own bulk path
 
-_PERSON_COLS = [
-    "id",
-    "id_number",
-    "name",
-    "gender",
-    "birth_date",
-    "ethnicity",
-    "phone",
-    "address",
-    "category",
-    "employer_id",
-    "agency_id",
-    "contribution_method",
-    "benefit_bank_name",
-    "benefit_bank_account",
-    "status",
-    "terminated_on",
-    "termination_reason",
-    "registered_on",
-    "version",
-]
+# Every person column in model order (the scratch rows below are built in this order).
+_PERSON_COLS = [f.column for f in Person._meta.concrete_fields]
 _ENROL_COLS = [
     "id",
     "person_id",

@@ -59,5 +59,5 @@ def insurance_types(*, scheme: str | None = None) -> dict[str, str]:
 
 
 def require_active(obj, label: str) -> None:
-    if obj.status != "active":
+    if obj.status != "active":  # EmployerStatus.ACTIVE == PersonStatus.ACTIVE == "active"
         raise ApplicationError(f"{label}状态为「{obj.get_status_display()}」，不能办理此业务", field="status")

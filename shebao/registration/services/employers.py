@@ -359,7 +359,7 @@ def _cancel_employer(
     employer.save(update_fields=["status", "cancelled_on", "cancel_reason", "successor", "version"])
     month = day.replace(day=1)
     EmployerInsurance.objects.filter(employer=employer, active=True).update(active=False, end_month=month)
-    Enrolment.objects.filter(employer=employer).exclude(status="ended").update(
+    Enrolment.objects.filter(employer=employer).exclude(status=EnrolmentStatus.ENDED).update(
         status=EnrolmentStatus.ENDED, end_month=month, end_reason="单位注销"
     )
     audit_write(

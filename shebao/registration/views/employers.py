@@ -18,6 +18,7 @@ from shebao.core.views import (
     paginate,
     staff_required,
 )
+from shebao.registration.choices import EnrolmentStatus
 
 from .. import forms as f
 from ..choices import (
@@ -70,27 +71,44 @@ def employer_list(request: HttpRequest) -> HttpResponse:
     return push_url(request, render(request, template, context))
 
 
-@catalog_view("01010101")
-@staff_required
-@grant_required("01010101")
-def employer_enrol_view(request: HttpRequest) -> HttpResponse:
+class _EmployerItemView(ItemFormView):
+    """A form about one unit of the clerk's scope (the catalogue menu starts from the employer search)."""
+
+    menu_start = "registration:employer-list"
+
+    def get_subject(self, employer_id):
+        return employer_get_for(actor=self.request.user, employer_id=employer_id)
+
+    def get_context_data(self, **extra) -> dict:
+        return super().get_context_data(employer=self.subject, **extra)
+
+    def back_url(self) -> str:
+        return reverse("registration:employer-detail", args=[self.subject.pk])
+
+
+class EmployerEnrolView(ItemFormView):
     """01010101 单位参保登记 at the window: the unit's declaration becomes an accepted case for review."""
-    form = f.EmployerEnrolForm(
-        request.POST or None,
-        agency=request.user.agency,
-        initial={
-            "region": request.user.agency.region_id,
+
+    item_code = "01010101"
+    template_name = "registration/employer_enrol.html"
+
+    def get_form(self):
+        agency = self.request.user.agency
+        initial = {
+            "region": agency.region_id,
             "start_month": f"{timezone.localdate():%Y-%m}",
             "insurances": ["110", "210", "310", "410", "510"],
-        },
-    )
-    return _submit(
-        request,
-        form,
-        lambda: employer_enrol(actor=request.user, data=form.service_data()),
-        "registration/employer_enrol.html",
-        {"code": "01010101"},
-    )
+        }
+        return f.EmployerEnrolForm(self.request.POST or None, agency=agency, initial=initial)
+
+    def back_url(self) -> str:
+        return reverse("registration:employer-list")
+
+    def submit(self, form, subject) -> Case:
+        return employer_enrol(actor=self.request.user, data=form.service_data())
+
+
+employer_enrol_view = EmployerEnrolView.as_view()
 
 
 @staff_required
@@ -101,7 +119,7 @@ def employer_detail(request: HttpRequest, employer_id: int) -> HttpResponse:
     employees = person_search(actor=user, employer_id=employer.pk).prefetch_related(
         Prefetch(
             "enrolments",
-            queryset=Enrolment.objects.exclude(status="ended").select_related("insurance_type"),
+            queryset=Enrolment.objects.exclude(status=EnrolmentStatus.ENDED).select_related("insurance_type"),
             to_attr="open_enrolments",
         )
     )
@@ -121,18 +139,18 @@ def employer_detail(request: HttpRequest, employer_id: int) -> HttpResponse:
     return render(request, "registration/employer_detail.html", context)
 
 
-@catalog_view("01010102")
-@menu_start("registration:employer-list")
-@staff_required
-@grant_required("01010102")
-def employer_change_view(request: HttpRequest, employer_id: int) -> HttpResponse:
+class EmployerChangeView(_EmployerItemView):
     """01010102 单位变更登记: details and insurance types (the change applies when the reviewer approves)."""
-    employer = _employer_or_404(request, employer_id)
-    form = f.EmployerChangeForm(request.POST or None, employer=employer, agency=request.user.agency)
 
-    def call() -> Case:
+    item_code = "01010102"
+    template_name = "registration/employer_change.html"
+
+    def get_form(self):
+        return f.EmployerChangeForm(self.request.POST or None, employer=self.subject, agency=self.request.user.agency)
+
+    def submit(self, form, employer) -> Case:
         return employer_change(
-            actor=request.user,
+            actor=self.request.user,
             employer=employer,
             changes=form.details(),
             add_insurances=form.value("add_insurances", []),
@@ -140,7 +158,8 @@ def employer_change_view(request: HttpRequest, employer_id: int) -> HttpResponse
             effective_month=form.value("effective_month") or None,
         )
 
-    return _submit(request, form, call, "registration/employer_change.html", {"employer": employer, "code": "01010102"})
+
+employer_change_view = EmployerChangeView.as_view()
 
 
 @catalog_view("01010102")
@@ -179,21 +198,6 @@ def employer_restructure_view(request: HttpRequest, employer_id: int) -> HttpRes
             "intro": "原单位在职参保人员的参保关系转入承继单位，自生效月起在承继单位参保；合并时原单位默认注销。",
         },
     )
-
-
-class _EmployerItemView(ItemFormView):
-    """A form about one unit of the clerk's scope (the catalogue menu starts from the employer search)."""
-
-    menu_start = "registration:employer-list"
-
-    def get_subject(self, employer_id):
-        return employer_get_for(actor=self.request.user, employer_id=employer_id)
-
-    def get_context_data(self, **extra) -> dict:
-        return super().get_context_data(employer=self.subject, **extra)
-
-    def back_url(self) -> str:
-        return reverse("registration:employer-detail", args=[self.subject.pk])
 
 
 class EmployerTransferView(_EmployerItemView):

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from shebao.core.access import can_view_full_id, require_grant
 from shebao.core.catalog import catalog_view
-from shebao.core.choices import Action
+from shebao.core.choices import Action, Channel
 from shebao.core.errors import ApplicationError
 from shebao.core.identifiers import mask_id
 from shebao.core.models import Case
@@ -23,7 +23,6 @@ from shebao.core.views import (
     ItemFormView,
     error_status,
     grant_required,
-    menu_start,
     paginate,
     staff_required,
 )
@@ -121,7 +120,7 @@ def _bulk(request: HttpRequest, *, employer: Employer | None, template: str, con
             unit = form.unit(request.user)
             require_grant(request.user, "01010201", Action.HANDLE)  # the grant before any work on the file
             rows = read_enrolment_rows(form.cleaned_data.get("file"))
-            result = person_enrol_bulk(actor=request.user, rows=rows, employer=unit, channel="batch")
+            result = person_enrol_bulk(actor=request.user, rows=rows, employer=unit, channel=Channel.BATCH)
         except ApplicationError as exc:
             form.add_service_error(exc)
             status = error_status(exc)
@@ -223,23 +222,34 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "registration/person_detail.html", context)
 
 
-@catalog_view("01010202")
-@menu_start("registration:person-list")
-@staff_required
-@grant_required("01010202")
-def person_change_view(request: HttpRequest, person_id: int) -> HttpResponse:
+class PersonChangeView(ItemFormView):
     """01010202 个人变更登记: basic details (name change with material), insurance add/停保/续保, payment."""
-    person = _person_or_404(request, person_id)
-    form = f.PersonChangeForm(
-        request.POST or None,
-        request.FILES or None,
-        person=person,
-        initial=None if request.method == "POST" else _person_initial(person),
-    )
 
-    def call() -> Case:
+    item_code = "01010202"
+    menu_start = "registration:person-list"
+    template_name = "registration/person_change.html"
+
+    def get_subject(self, person_id):
+        return person_get_for(actor=self.request.user, person_id=person_id)
+
+    def get_form(self):
+        post = self.request.method == "POST"
+        return f.PersonChangeForm(
+            self.request.POST or None,
+            self.request.FILES or None,
+            person=self.subject,
+            initial=None if post else _person_initial(self.subject),
+        )
+
+    def get_context_data(self, **extra) -> dict:
+        return super().get_context_data(person=self.subject, **extra)
+
+    def back_url(self) -> str:
+        return reverse("registration:person-detail", args=[self.subject.pk])
+
+    def submit(self, form, person) -> Case:
         return person_change(
-            actor=request.user,
+            actor=self.request.user,
             person=person,
             changes=form.changes(),
             add_insurances=form.value("add_insurances", []),
@@ -250,7 +260,8 @@ def person_change_view(request: HttpRequest, person_id: int) -> HttpResponse:
             materials=form.uploads(),
         )
 
-    return _submit(request, form, call, "registration/person_change.html", {"person": person, "code": "01010202"})
+
+person_change_view = PersonChangeView.as_view()
 
 
 def _person_initial(person: Person) -> dict:
