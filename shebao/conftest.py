@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from shebao.core.choices import Role
-from shebao.core.models import Agency, User
 from shebao.core.synthetic import citizen_id, uscc
+from shebao.core.tests.factories import AgencyFactory, UserFactory
 
 _counter = itertools.count(1)
 
@@ -18,19 +18,16 @@ _counter = itertools.count(1)
 @pytest.fixture
 def agencies(db):
     """Hangzhou city agency with two district agencies (上城区 330102, 拱墅区 330105)."""
-    city = Agency.objects.create(code="330100", name="杭州市社会保险管理服务中心", region_id="330100")
-    a = Agency.objects.create(code="330102", name="上城区社会保险管理服务中心", region_id="330102", parent=city)
-    b = Agency.objects.create(code="330105", name="拱墅区社会保险管理服务中心", region_id="330105", parent=city)
+    city = AgencyFactory(code="330100", name="杭州市社会保险管理服务中心")
+    a = AgencyFactory(code="330102", name="上城区社会保险管理服务中心", parent=city)
+    b = AgencyFactory(code="330105", name="拱墅区社会保险管理服务中心", parent=city)
     return {"city": city, "a": a, "b": b}
 
 
 def make_user(role: str, agency=None, *, username: str | None = None, password: str = "Shebao@2026!", **extra):
-    """A user of the given role (password 'Shebao@2026!')."""
+    """A user of the given role (password 'Shebao@2026!'), built by `UserFactory`."""
     username = username or f"{role}{next(_counter)}"
-    user = User.objects.create_user(
-        username=username, password=password, role=role, agency=agency, display_name=username, **extra
-    )
-    return user
+    return UserFactory(username=username, password=password, role=role, agency=agency, **extra)
 
 
 @pytest.fixture

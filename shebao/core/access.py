@@ -78,7 +78,7 @@ def scope_filter(
 
 def cases_for(actor) -> QuerySet:
     """Cases the actor may see."""
-    qs = Case.objects.select_related("item", "agency", "handler", "reviewer", "submitted_by")
+    qs = Case.objects.select_related("item__parent", "agency", "handler", "reviewer", "submitted_by")
     if is_staff(actor):
         return qs.filter(agency__path__startswith=actor.agency.path)
     if actor.role == Role.EMPLOYER and actor.employer_id:

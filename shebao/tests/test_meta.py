@@ -20,3 +20,45 @@ def test_services_and_markers_name_real_leaf_items():
     assert set(ITEMS) <= leaves, sorted(set(ITEMS) - leaves)
     unknown = sorted(set(marked_test_modules()) - leaves)
     assert not unknown, f"pytest.mark.catalog 中的业务编码不在目录中：{unknown}"
+
+
+def item_test_classes() -> dict[str, list[str]]:
+    """code → the `ItemTestCase` subclasses (module.Class) found in the service test modules that use the kit."""
+    import importlib
+
+    from django.conf import settings
+
+    from shebao.core.management.commands.catalog_coverage import iter_test_files, test_kind
+    from shebao.testing import ItemTestCase
+
+    root = settings.PACKAGE_DIR
+    for path in iter_test_files(root):
+        if test_kind(path, root) == "services" and "ItemTestCase" in path.read_text(encoding="utf-8"):
+            importlib.import_module(".".join(path.relative_to(root.parent).with_suffix("").parts))
+    found: dict[str, list[str]] = {}
+    pending = list(ItemTestCase.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.item_code and cls.__name__.startswith("Test"):
+            found.setdefault(cls.item_code, []).append(f"{cls.__module__}.{cls.__qualname__}")
+    return found
+
+
+def items_without_item_test_case() -> list[str]:
+    """Registered item codes that no `ItemTestCase` subclass covers."""
+    return sorted(set(ITEMS) - set(item_test_classes()))
+
+
+def test_every_registered_item_has_an_item_test_case():
+    missing = items_without_item_test_case()
+    hint = "在 <app>/tests/services/ 中继承 shebao.testing.ItemTestCase"
+    assert not missing, f"业务事项缺少 ItemTestCase 测试类（{hint}）：" + "、".join(missing)
+    assert set(item_test_classes()) <= set(ITEMS), "ItemTestCase 子类的 item_code 未登记"
+
+
+def test_an_item_registered_without_item_test_case_is_reported(monkeypatch):
+    from shebao.core.items import BusinessItem
+
+    monkeypatch.setitem(ITEMS, "01010104", BusinessItem(code="01010104"))
+    assert items_without_item_test_case() == ["01010104"]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from shebao.conftest import make_user
 from shebao.core.cases import case_accept, case_approve
 from shebao.core.choices import CaseStatus, Channel, Role
-from shebao.core.errors import ApplicationError, NotFoundError
+from shebao.core.errors import NotFoundError
 from shebao.core.models import AuditEvent, Case
 from shebao.core.validation import month_add
 from shebao.registration.choices import EmployerStatus, EnrolmentStatus
@@ -20,6 +20,7 @@ from shebao.registration.services import (
     employer_transfer_agency,
     person_change,
 )
+from shebao.testing import assert_refused
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010102")]
 
@@ -36,14 +37,7 @@ def _counts():
     return Case.objects.count(), AuditEvent.objects.count()
 
 
-def _refused(func, *fields, **kwargs) -> ApplicationError:
-    before = _counts()
-    with pytest.raises(ApplicationError) as exc:
-        func(**kwargs)
-    for field in fields:
-        assert field in exc.value.errors, exc.value.errors
-    assert _counts() == before
-    return exc.value
+SAVED = (Case, AuditEvent)  # nothing of these is written by a refused request
 
 
 # --- details --------------------------------------------------------------------------------------------------
@@ -93,26 +87,38 @@ def test_two_changes_leave_two_history_entries(clerk, reviewer, make_employer):
 
 def test_nothing_to_change(clerk, make_employer):
     employer = make_employer()
-    _refused(employer_change, "non_field_errors", actor=clerk, employer=employer, changes={"name": employer.name})
-    _refused(employer_change, "non_field_errors", actor=clerk, employer=employer)
+    assert_refused(
+        lambda: employer_change(actor=clerk, employer=employer, changes={"name": employer.name}),
+        field="non_field_errors",
+        nothing_saved=SAVED,
+    )
+    assert_refused(
+        lambda: employer_change(actor=clerk, employer=employer), field="non_field_errors", nothing_saved=SAVED
+    )
 
 
 def test_invalid_details(clerk, make_employer):
     employer = make_employer()
-    _refused(
-        employer_change,
-        "name",
-        "contact_phone",
-        "uscc",
-        actor=clerk,
-        employer=employer,
-        changes={"name": " ", "contact_phone": "110", "uscc": "123"},
+    assert_refused(
+        lambda: employer_change(
+            actor=clerk, employer=employer, changes={"name": " ", "contact_phone": "110", "uscc": "123"}
+        ),
+        field=(
+            "name",
+            "contact_phone",
+            "uscc",
+        ),
+        nothing_saved=SAVED,
     )
 
 
 def test_uscc_of_another_unit_refused(clerk, make_employer):
     first, second = make_employer(), make_employer()
-    error = _refused(employer_change, "uscc", actor=clerk, employer=second, changes={"uscc": first.uscc})
+    error = assert_refused(
+        lambda: employer_change(actor=clerk, employer=second, changes={"uscc": first.uscc}),
+        field="uscc",
+        nothing_saved=SAVED,
+    )
     assert "已登记" in error.errors["uscc"][0]
 
 
@@ -164,38 +170,42 @@ def test_add_and_remove_insurance_types(clerk, reviewer, make_employer):
 
 def test_insurance_change_needs_a_month(clerk, make_employer):
     employer = make_employer(insurances=["110", "310"])
-    _refused(employer_change, "effective_month", actor=clerk, employer=employer, add_insurances=["210"])
+    assert_refused(
+        lambda: employer_change(actor=clerk, employer=employer, add_insurances=["210"]),
+        field="effective_month",
+        nothing_saved=SAVED,
+    )
 
 
 def test_insurance_already_held_or_not_held(clerk, make_employer):
     employer = make_employer(insurances=["110", "310"])
     month = f"{this_month():%Y-%m}"
-    _refused(
-        employer_change, "add_insurances", actor=clerk, employer=employer, add_insurances=["110"], effective_month=month
+    assert_refused(
+        lambda: employer_change(actor=clerk, employer=employer, add_insurances=["110"], effective_month=month),
+        field="add_insurances",
+        nothing_saved=SAVED,
     )
-    _refused(
-        employer_change,
-        "remove_insurances",
-        actor=clerk,
-        employer=employer,
-        remove_insurances=["210"],
-        effective_month=month,
+    assert_refused(
+        lambda: employer_change(actor=clerk, employer=employer, remove_insurances=["210"], effective_month=month),
+        field="remove_insurances",
+        nothing_saved=SAVED,
     )
-    _refused(
-        employer_change, "add_insurances", actor=clerk, employer=employer, add_insurances=["390"], effective_month=month
+    assert_refused(
+        lambda: employer_change(actor=clerk, employer=employer, add_insurances=["390"], effective_month=month),
+        field="add_insurances",
+        nothing_saved=SAVED,
     )
 
 
 def test_cannot_remove_a_type_with_active_employees(clerk, reviewer, make_employer, make_person):
     employer = make_employer(insurances=["110", "310", "410"])
     make_person(employer, insurances=["110", "310"])
-    error = _refused(
-        employer_change,
-        "remove_insurances",
-        actor=clerk,
-        employer=employer,
-        remove_insurances=["310"],
-        effective_month=f"{next_month():%Y-%m}",
+    error = assert_refused(
+        lambda: employer_change(
+            actor=clerk, employer=employer, remove_insurances=["310"], effective_month=f"{next_month():%Y-%m}"
+        ),
+        field="remove_insurances",
+        nothing_saved=SAVED,
     )
     assert "减员" in error.errors["remove_insurances"][0]
     # 410 has no employees: allowed.
@@ -255,65 +265,61 @@ def test_split_assignment_errors(clerk, make_employer, make_person):
     employee = make_person(source)
     stranger = make_person(stranger_unit)
     month = f"{next_month():%Y-%m}"
-    _refused(
-        employer_restructure,
-        "assignments",
-        actor=clerk,
-        kind="split",
-        sources=[source],
-        targets=[t1],
-        assignments={stranger.pk: t1.pk},
-        effective_month=month,
+    assert_refused(
+        lambda: employer_restructure(
+            actor=clerk,
+            kind="split",
+            sources=[source],
+            targets=[t1],
+            assignments={stranger.pk: t1.pk},
+            effective_month=month,
+        ),
+        field="assignments",
+        nothing_saved=SAVED,
     )
-    _refused(
-        employer_restructure,
-        "assignments",
-        actor=clerk,
-        kind="split",
-        sources=[source],
-        targets=[t1],
-        assignments={employee.pk: stranger_unit.pk},
-        effective_month=month,
+    assert_refused(
+        lambda: employer_restructure(
+            actor=clerk,
+            kind="split",
+            sources=[source],
+            targets=[t1],
+            assignments={employee.pk: stranger_unit.pk},
+            effective_month=month,
+        ),
+        field="assignments",
+        nothing_saved=SAVED,
     )
-    _refused(
-        employer_restructure,
-        "sources",
-        actor=clerk,
-        kind="split",
-        sources=[source, stranger_unit],
-        targets=[t1],
-        effective_month=month,
+    assert_refused(
+        lambda: employer_restructure(
+            actor=clerk, kind="split", sources=[source, stranger_unit], targets=[t1], effective_month=month
+        ),
+        field="sources",
+        nothing_saved=SAVED,
     )
-    _refused(
-        employer_restructure,
-        "targets",
-        actor=clerk,
-        kind="split",
-        sources=[source],
-        targets=[source],
-        effective_month=month,
+    assert_refused(
+        lambda: employer_restructure(
+            actor=clerk, kind="split", sources=[source], targets=[source], effective_month=month
+        ),
+        field="targets",
+        nothing_saved=SAVED,
     )
-    _refused(
-        employer_restructure, "kind", actor=clerk, kind="swap", sources=[source], targets=[t1], effective_month=month
+    assert_refused(
+        lambda: employer_restructure(actor=clerk, kind="swap", sources=[source], targets=[t1], effective_month=month),
+        field="kind",
+        nothing_saved=SAVED,
     )
-    _refused(
-        employer_restructure,
-        "effective_month",
-        actor=clerk,
-        kind="split",
-        sources=[source],
-        targets=[t1],
-        effective_month="",
+    assert_refused(
+        lambda: employer_restructure(actor=clerk, kind="split", sources=[source], targets=[t1], effective_month=""),
+        field="effective_month",
+        nothing_saved=SAVED,
     )
-    _refused(
-        employer_restructure,
-        "sources",
-        "targets",
-        actor=clerk,
-        kind="split",
-        sources=[],
-        targets=[],
-        effective_month=month,
+    assert_refused(
+        lambda: employer_restructure(actor=clerk, kind="split", sources=[], targets=[], effective_month=month),
+        field=(
+            "sources",
+            "targets",
+        ),
+        nothing_saved=SAVED,
     )
 
 
@@ -352,14 +358,12 @@ def test_merge_two_units_into_one(clerk, reviewer, make_employer, make_person):
 
 def test_merge_needs_exactly_one_target(clerk, make_employer):
     s1, s2, t1, t2 = (make_employer() for _ in range(4))
-    _refused(
-        employer_restructure,
-        "targets",
-        actor=clerk,
-        kind="merge",
-        sources=[s1, s2],
-        targets=[t1, t2],
-        effective_month=f"{next_month():%Y-%m}",
+    assert_refused(
+        lambda: employer_restructure(
+            actor=clerk, kind="merge", sources=[s1, s2], targets=[t1, t2], effective_month=f"{next_month():%Y-%m}"
+        ),
+        field="targets",
+        nothing_saved=SAVED,
     )
 
 
@@ -380,15 +384,17 @@ def test_cancelled_unit_cannot_be_restructured_or_changed(clerk, reviewer, make_
         ),
     )
     s1.refresh_from_db()
-    _refused(employer_change, "status", actor=clerk, employer=s1, changes={"contact_name": "钱七"})
-    _refused(
-        employer_restructure,
-        "status",
-        actor=clerk,
-        kind="merge",
-        sources=[s1],
-        targets=[target],
-        effective_month=f"{next_month():%Y-%m}",
+    assert_refused(
+        lambda: employer_change(actor=clerk, employer=s1, changes={"contact_name": "钱七"}),
+        field="status",
+        nothing_saved=SAVED,
+    )
+    assert_refused(
+        lambda: employer_restructure(
+            actor=clerk, kind="merge", sources=[s1], targets=[target], effective_month=f"{next_month():%Y-%m}"
+        ),
+        field="status",
+        nothing_saved=SAVED,
     )
 
 
@@ -448,21 +454,19 @@ def test_transfer_to_another_agency_moves_the_unit_and_all_employees(
 
 def test_transfer_to_the_same_agency_is_refused(clerk, agencies, make_employer):
     employer = make_employer()
-    _refused(
-        employer_transfer_agency,
-        "to_agency",
-        actor=clerk,
-        employer=employer,
-        to_agency=agencies["a"],
-        effective_month=f"{next_month():%Y-%m}",
+    assert_refused(
+        lambda: employer_transfer_agency(
+            actor=clerk, employer=employer, to_agency=agencies["a"], effective_month=f"{next_month():%Y-%m}"
+        ),
+        field="to_agency",
+        nothing_saved=SAVED,
     )
-    _refused(
-        employer_transfer_agency,
-        "effective_month",
-        actor=clerk,
-        employer=employer,
-        to_agency=agencies["b"],
-        effective_month="2026/13",
+    assert_refused(
+        lambda: employer_transfer_agency(
+            actor=clerk, employer=employer, to_agency=agencies["b"], effective_month="2026/13"
+        ),
+        field="effective_month",
+        nothing_saved=SAVED,
     )
 
 

@@ -8,12 +8,13 @@ from django.utils import timezone
 from shebao.conftest import employer_data, make_user
 from shebao.core.cases import case_approve, case_reject
 from shebao.core.choices import CaseStatus, Role
-from shebao.core.errors import ApplicationError, NotFoundError
+from shebao.core.errors import NotFoundError
 from shebao.core.models import AuditEvent, Case
 from shebao.core.synthetic import uscc
 from shebao.core.validation import month_add
 from shebao.registration.models import Employer, EmployerInsurance
 from shebao.registration.services import employer_enrol
+from shebao.testing import assert_refused
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010101")]
 
@@ -22,14 +23,7 @@ def _counts() -> tuple[int, int, int]:
     return Case.objects.count(), AuditEvent.objects.count(), Employer.objects.count()
 
 
-def _refused(actor, data, *fields, **kwargs) -> ApplicationError:
-    before = _counts()
-    with pytest.raises(ApplicationError) as exc:
-        employer_enrol(actor=actor, data=data, **kwargs)
-    for field in fields:
-        assert field in exc.value.errors, exc.value.errors
-    assert _counts() == before  # nothing half-saved
-    return exc.value
+SAVED = (Case, AuditEvent, Employer)  # nothing of these is written by a refused request
 
 
 def test_happy_path(clerk, reviewer, agencies):
@@ -74,14 +68,18 @@ def test_lower_case_uscc_is_normalised(clerk, reviewer):
 
 def test_duplicate_uscc_of_a_registered_unit_is_refused(clerk, make_employer):
     employer = make_employer()
-    error = _refused(clerk, employer_data(uscc=employer.uscc), "uscc")
+    error = assert_refused(
+        lambda: employer_enrol(actor=clerk, data=employer_data(uscc=employer.uscc)), field="uscc", nothing_saved=SAVED
+    )
     assert "已登记" in error.errors["uscc"][0]
 
 
 def test_duplicate_uscc_while_first_application_is_pending(clerk, reviewer):
     data = employer_data()
     employer_enrol(actor=clerk, data=data)
-    error = _refused(clerk, employer_data(uscc=data["uscc"]), "uscc")
+    error = assert_refused(
+        lambda: employer_enrol(actor=clerk, data=employer_data(uscc=data["uscc"])), field="uscc", nothing_saved=SAVED
+    )
     assert "在办" in error.errors["uscc"][0]
 
 
@@ -94,48 +92,69 @@ def test_after_a_rejected_application_the_unit_may_apply_again(clerk, reviewer):
 
 @pytest.mark.parametrize("bad", ["", "91350100M000100Y44", "9135010OM000100Y43", "913501"])
 def test_invalid_uscc(clerk, bad):
-    _refused(clerk, employer_data(uscc=bad), "uscc")
+    assert_refused(lambda: employer_enrol(actor=clerk, data=employer_data(uscc=bad)), field="uscc", nothing_saved=SAVED)
 
 
 @pytest.mark.parametrize("month", [None, "", "2026-13", "26-01", "abc", "1899-12"])
 def test_missing_or_illegal_start_month(clerk, month):
-    _refused(clerk, employer_data(start_month=month), "start_month")
+    assert_refused(
+        lambda: employer_enrol(actor=clerk, data=employer_data(start_month=month)),
+        field="start_month",
+        nothing_saved=SAVED,
+    )
 
 
 def test_start_month_window(clerk):
     this_month = timezone.localdate().replace(day=1)
-    _refused(clerk, employer_data(start_month=f"{month_add(this_month, -4):%Y-%m}"), "start_month")
-    _refused(clerk, employer_data(start_month=f"{month_add(this_month, 2):%Y-%m}"), "start_month")
+    assert_refused(
+        lambda: employer_enrol(actor=clerk, data=employer_data(start_month=f"{month_add(this_month, -4):%Y-%m}")),
+        field="start_month",
+        nothing_saved=SAVED,
+    )
+    assert_refused(
+        lambda: employer_enrol(actor=clerk, data=employer_data(start_month=f"{month_add(this_month, 2):%Y-%m}")),
+        field="start_month",
+        nothing_saved=SAVED,
+    )
     assert employer_enrol(actor=clerk, data=employer_data(start_month=f"{month_add(this_month, -3):%Y-%m}"))
     assert employer_enrol(actor=clerk, data=employer_data(start_month=f"{month_add(this_month, 1):%Y%m}"))
 
 
 def test_every_problem_is_reported_at_once(clerk):
-    error = _refused(
-        clerk,
-        employer_data(
-            name="",
-            contact_phone="12345",
-            region="999999",
-            unit_type="XX",
-            injury_risk_class=9,
-            industry_code="??",
-            bank_account="12ab",
+    error = assert_refused(
+        lambda: employer_enrol(
+            actor=clerk,
+            data=employer_data(
+                name="",
+                contact_phone="12345",
+                region="999999",
+                unit_type="XX",
+                injury_risk_class=9,
+                industry_code="??",
+                bank_account="12ab",
+            ),
         ),
-        "name",
-        "contact_phone",
-        "region",
-        "unit_type",
-        "injury_risk_class",
-        "industry_code",
-        "bank_account",
+        field=(
+            "name",
+            "contact_phone",
+            "region",
+            "unit_type",
+            "injury_risk_class",
+            "industry_code",
+            "bank_account",
+        ),
+        nothing_saved=SAVED,
     )
     assert error.status_code == 400
 
 
 @pytest.mark.parametrize(("insurances", "fragment"), [([], "至少"), (["390"], "390"), (["110", "999"], "999")])
 def test_insurance_types(clerk, insurances, fragment):
-    error = _refused(clerk, employer_data(insurances=insurances), "insurances")
+    error = assert_refused(
+        lambda: employer_enrol(actor=clerk, data=employer_data(insurances=insurances)),
+        field="insurances",
+        nothing_saved=SAVED,
+    )
     assert fragment in error.errors["insurances"][0]
 
 

@@ -18,6 +18,7 @@ from shebao.core.validation import month_add
 from shebao.registration.choices import ContributionMethod, EnrolmentStatus, PersonCategory
 from shebao.registration.models import Enrolment, Person
 from shebao.registration.services import person_change, person_enrol, person_enrol_bulk
+from shebao.testing import assert_refused
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010201")]
 
@@ -33,14 +34,7 @@ def _counts():
     return Case.objects.count(), AuditEvent.objects.count(), Person.objects.count(), Enrolment.objects.count()
 
 
-def _refused(*fields, **kwargs) -> ApplicationError:
-    before = _counts()
-    with pytest.raises(ApplicationError) as exc:
-        person_enrol(**kwargs)
-    for field in fields:
-        assert field in exc.value.errors, exc.value.errors
-    assert _counts() == before
-    return exc.value
+SAVED = (Case, AuditEvent, Person, Enrolment)  # nothing of these is written by a refused request
 
 
 def test_single_employee(clerk, reviewer, make_employer):
@@ -97,8 +91,16 @@ def test_flexible_worker(clerk, reviewer, agencies):
 
 
 def test_flexible_worker_cannot_take_resident_or_unemployment_insurance(clerk):
-    _refused("insurances", actor=clerk, category=PersonCategory.FLEXIBLE, data=person_data(insurances=["390"]))
-    _refused("insurances", actor=clerk, category=PersonCategory.FLEXIBLE, data=person_data(insurances=["210"]))
+    assert_refused(
+        lambda: person_enrol(actor=clerk, category=PersonCategory.FLEXIBLE, data=person_data(insurances=["390"])),
+        field="insurances",
+        nothing_saved=SAVED,
+    )
+    assert_refused(
+        lambda: person_enrol(actor=clerk, category=PersonCategory.FLEXIBLE, data=person_data(insurances=["210"])),
+        field="insurances",
+        nothing_saved=SAVED,
+    )
 
 
 def test_resident(clerk, reviewer):
@@ -110,14 +112,26 @@ def test_resident(clerk, reviewer):
     person = Person.objects.get()
     assert person.category == PersonCategory.RESIDENT and person.gender == "2"
     assert set(person.enrolments.values_list("insurance_type_id", flat=True)) == {"170", "390"}
-    _refused("insurances", actor=clerk, category=PersonCategory.RESIDENT, data=person_data(insurances=["110"]))
+    assert_refused(
+        lambda: person_enrol(actor=clerk, category=PersonCategory.RESIDENT, data=person_data(insurances=["110"])),
+        field="insurances",
+        nothing_saved=SAVED,
+    )
 
 
 def test_category_and_employer_must_agree(clerk, make_employer):
     employer = make_employer()
-    _refused("employer", actor=clerk, data=person_data())  # employee without a unit
-    _refused("employer", actor=clerk, employer=employer, category=PersonCategory.FLEXIBLE, data=person_data())
-    _refused("category", actor=clerk, category="pupil", data=person_data())
+    assert_refused(
+        lambda: person_enrol(actor=clerk, data=person_data()), field="employer", nothing_saved=SAVED
+    )  # employee without a unit
+    assert_refused(
+        lambda: person_enrol(actor=clerk, employer=employer, category=PersonCategory.FLEXIBLE, data=person_data()),
+        field="employer",
+        nothing_saved=SAVED,
+    )
+    assert_refused(
+        lambda: person_enrol(actor=clerk, category="pupil", data=person_data()), field="category", nothing_saved=SAVED
+    )
 
 
 def test_one_person_per_id_across_the_system(clerk, reviewer, clerk_b, reviewer_b, make_employer, make_person):
@@ -125,11 +139,12 @@ def test_one_person_per_id_across_the_system(clerk, reviewer, clerk_b, reviewer_
     employer_b = make_employer(actor=clerk_b, approver=reviewer_b)
     person = make_person(employer_a)
     # Same ID at another agency, same insurance type still active: refused.
-    error = _refused(
-        "insurances",
-        actor=clerk_b,
-        employer=employer_b,
-        data=person_data(id_number=person.id_number, insurances=["110"]),
+    error = assert_refused(
+        lambda: person_enrol(
+            actor=clerk_b, employer=employer_b, data=person_data(id_number=person.id_number, insurances=["110"])
+        ),
+        field="insurances",
+        nothing_saved=SAVED,
     )
     assert "已有有效的企业职工基本养老保险" in error.errors["insurances"][0]
     assert Person.objects.filter(id_number=person.id_number).count() == 1
@@ -193,7 +208,11 @@ def test_minimum_age(clerk, make_employer):
     employer = make_employer()
     today = timezone.localdate()
     child = citizen_id("330102", dt.date(today.year - 15, 1, 1), 11)
-    error = _refused("id_number", actor=clerk, employer=employer, data=person_data(id_number=child))
+    error = assert_refused(
+        lambda: person_enrol(actor=clerk, employer=employer, data=person_data(id_number=child)),
+        field="id_number",
+        nothing_saved=SAVED,
+    )
     assert "未满16周岁" in error.errors["id_number"][0]
     sixteen = citizen_id("330102", dt.date(today.year - 16, today.month, 1), 13)
     assert person_enrol(actor=clerk, employer=employer, data=person_data(id_number=sixteen))
@@ -214,7 +233,11 @@ def test_minimum_age(clerk, make_employer):
 )
 def test_input_errors_save_nothing(clerk, make_employer, overrides, field):
     employer = make_employer(insurances=["110", "310"])
-    _refused(field, actor=clerk, employer=employer, data=person_data(**overrides))
+    assert_refused(
+        lambda: person_enrol(actor=clerk, employer=employer, data=person_data(**overrides)),
+        field=field,
+        nothing_saved=SAVED,
+    )
 
 
 def test_fifteen_digit_id_is_stored_as_eighteen(clerk, reviewer, make_employer):
@@ -234,7 +257,11 @@ def test_scope_clerk_b_cannot_enrol_into_agency_a_unit(clerk_b, make_employer):
 def test_insured_person_may_only_apply_for_themselves(agencies, clerk, reviewer, make_employer, make_person):
     person = make_person(make_employer())
     insured = make_user(Role.INSURED, None, person=person)
-    _refused("id_number", actor=insured, category=PersonCategory.RESIDENT, data=person_data(insurances=["170"]))
+    assert_refused(
+        lambda: person_enrol(actor=insured, category=PersonCategory.RESIDENT, data=person_data(insurances=["170"])),
+        field="id_number",
+        nothing_saved=SAVED,
+    )
 
 
 # --- bulk -------------------------------------------------------------------------------------------------------
