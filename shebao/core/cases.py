@@ -66,11 +66,14 @@ def subject_key(item_code: str, kind: str, value, *, field: str = "non_field_err
 def pending_cases(keys: Iterable[str]) -> dict[str, Case]:
     """Open cases holding any of `keys` (key → case), for refusals that name the pending case."""
     keys = list(keys)
-    found: dict[str, Case] = {}
+    held: dict[str, int] = {}
     for i in range(0, len(keys), 5000):
-        for ck in CaseKey.objects.filter(key__in=keys[i : i + 5000]).select_related("case__item__parent"):
-            found[ck.key] = ck.case
-    return found
+        held.update(CaseKey.objects.filter(key__in=keys[i : i + 5000]).values_list("key", "case_id"))
+    if not held:
+        return {}
+    # One query for the (few) cases, without their payloads: a bulk case's payload holds thousands of rows.
+    cases = Case.objects.select_related("item__parent").defer("payload", "result").in_bulk(set(held.values()))
+    return {key: cases[case_id] for key, case_id in held.items()}
 
 
 def pending_message(case: Case, label: str = "") -> str:
