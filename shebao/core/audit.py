@@ -212,24 +212,6 @@ class VerifyResult:
         return self.broken_seq is None and not self.reason
 
 
-_FIELDS = (
-    "seq",
-    "at",
-    "actor_id",
-    "actor_name",
-    "agency_id",
-    "item_code",
-    "action",
-    "object_type",
-    "object_id",
-    "case_id",
-    "before",
-    "after",
-    "prev_hash",
-    "hash",
-)
-
-
 def _json_text(value: Any) -> str:
     return "null" if value is None else _dump_plain(value)
 
@@ -246,7 +228,7 @@ def audit_verify(*, chunk: int = 5000) -> VerifyResult:
     key = audit_key()
     prev, expected_seq, checked, last_seq = GENESIS, 1, 0, 0
     while True:
-        batch = list(AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq").values_list(*_FIELDS)[:chunk])
+        batch = list(AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq").values_list(*_COLUMNS)[:chunk])
         if not batch:
             break
         for seq, at, *fields, before, after, prev_hash, digest in batch:

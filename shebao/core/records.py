@@ -8,7 +8,6 @@ from django.forms.models import model_to_dict
 from .access import is_staff
 from .audit import audit_write
 from .choices import Channel
-from .identifiers import mask_id
 
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
@@ -24,11 +23,6 @@ def channel_for(actor, requested: str | None = None) -> str:
     return Channel.ONLINE
 
 
-def _masked(data: dict) -> dict:
-    """ID numbers and bank accounts masked (the audit keeps who changed what, not the secret itself)."""
-    return {k: (mask_id(str(v)) if v and ("id_number" in k or "bank_account" in k) else v) for k, v in data.items()}
-
-
 def _attname(obj: models.Model, name: str) -> str:
     field = obj._meta.get_field(name)
     return field.attname if isinstance(field, models.ForeignKey) else name
@@ -37,7 +31,7 @@ def _attname(obj: models.Model, name: str) -> str:
 def apply_changes(*, actor, case, obj: models.Model, changes: dict, action: str, extra: dict | None = None) -> dict:
     """Set `changes` on `obj` (foreign keys by id), bump its version, save, and audit before → after.
 
-    Returns the `before` picture. The audit masks ID numbers and bank accounts (see `shebao.core.audit`).
+    Returns the `before` picture. `audit_write` masks ID numbers and bank accounts in before and after.
     """
     names = list(changes)
     before = snapshot(obj, names)
@@ -54,8 +48,8 @@ def apply_changes(*, actor, case, obj: models.Model, changes: dict, action: str,
         item_code=case.item_id,
         object_type=obj._meta.model_name,
         object_id=obj.pk,
-        before=_masked(before),
-        after=_masked({**snapshot(obj, names), **(extra or {})}),
+        before=before,
+        after={**snapshot(obj, names), **(extra or {})},
         case=case,
     )
     return before
