@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
 from shebao.core.access import cases_for, has_grant
-from shebao.core.choices import Action, CaseStatus
+from shebao.core.choices import Action
 from shebao.core.errors import ApplicationError, NotFoundError
 from shebao.core.identifiers import mask_id
 from shebao.core.models import Agency, AuditEvent, Case, Region
 from shebao.core.views import (
     audit_label,
+    case_submitted,
     error_status,
 )
 
@@ -51,25 +51,13 @@ def _person_or_404(request: HttpRequest, person_id) -> Person:
         raise Http404(exc.message) from None
 
 
-def _done(request: HttpRequest, case: Case) -> HttpResponse:
-    """After a successful submission: a message and the new case."""
-    if case.status == CaseStatus.SUBMITTED:
-        text = f"已提交网上申报「{case.item.full_name}」，业务流水号 {case.number}，请等待经办机构受理"
-    elif case.status == CaseStatus.COMPLETED:
-        text = f"「{case.item.full_name}」已办结，业务流水号 {case.number}"
-    else:
-        text = f"已受理「{case.item.full_name}」，业务流水号 {case.number}，等待复核"
-    messages.success(request, text)
-    return redirect("core:case-detail", case_id=case.pk)
-
-
 def _submit(request: HttpRequest, form, call: Callable[[], Case], template: str, context: dict) -> HttpResponse:
     """Validate the form, call the service; on ApplicationError re-render with the errors (nothing is saved)."""
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                return _done(request, call())
+                return case_submitted(request, call())
             except ApplicationError as exc:
                 form.add_service_error(exc)
                 status = error_status(exc)

@@ -21,6 +21,7 @@ from shebao.core.models import Case
 from shebao.core.pdaccess import log_full_view
 from shebao.core.views import (
     ItemFormView,
+    case_submitted,
     error_status,
     grant_required,
     paginate,
@@ -44,7 +45,7 @@ from ..services import (
     person_enrol_bulk,
     person_terminate,
 )
-from .common import _can, _done, _employer_or_404, _person_or_404, _related_cases, _submit, change_history
+from .common import _can, _employer_or_404, _person_or_404, _related_cases, _submit, change_history
 from .search import push_url, search_redirect, search_terms
 
 XLSX = settings.SHEBAO_UPLOAD_TYPES[".xlsx"]
@@ -136,7 +137,7 @@ def _bulk(request: HttpRequest, *, employer: Employer | None, template: str, con
                 )
                 status = 400
             elif not row_errors:
-                return _done(request, result.case)
+                return case_submitted(request, result.case)
             else:
                 messages.warning(
                     request,
