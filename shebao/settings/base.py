@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files (the machines are offline: no CDN)
     "shebao.core",
     "shebao.registration",
+    "shebao.contributions",
 ]
 
 MIDDLEWARE = [
