@@ -321,10 +321,12 @@ def batch_run(run: BatchRun, *, progress: Callable | None = None) -> BatchRun:
     return batch_execute(run, progress=progress)
 
 
-def batch_execute(run: BatchRun, *, progress: Callable | None = None, limit: int | None = None) -> BatchRun:
+def batch_execute(
+    run: BatchRun, *, progress: Callable | None = None, limit: int | None = None, worker: str = ""
+) -> BatchRun:
     """Execute pending chunks in this process until none is left (or `limit` chunks, or one fails)."""
     spec = _kind(run.kind)
-    worker, executed = worker_name(), 0
+    worker, executed = worker or worker_name(), 0
     while limit is None or executed < limit:
         outcome = _execute_chunk(run, spec, worker)
         if outcome is None:
@@ -414,7 +416,7 @@ def _counts(run: BatchRun) -> dict:
     return BatchChunk.objects.filter(run_id=run.pk).aggregate(
         done=Count("id", filter=Q(status=ChunkStatus.DONE)),
         not_done=Count("id", filter=~Q(status=ChunkStatus.DONE)),
-        rows=Sum("rows", filter=Q(status=ChunkStatus.DONE), default=0),
+        row_sum=Sum("rows", filter=Q(status=ChunkStatus.DONE), default=0),
     )
 
 
@@ -424,7 +426,7 @@ def _touch(run: BatchRun) -> None:
     BatchRun.objects.filter(pk=run.pk).update(
         heartbeat=timezone.now(),
         chunks_done=Greatest("chunks_done", counts["done"]),
-        rows=Greatest("rows", counts["rows"]),
+        rows=Greatest("rows", counts["row_sum"]),
     )
 
 
@@ -442,7 +444,7 @@ def _finish_if_complete(run: BatchRun, spec: BatchKind) -> BatchRun:
                 spec.on_finish(locked)
             now = timezone.now()
             locked.status, locked.finished_at, locked.heartbeat = BatchStatus.DONE, now, now
-            locked.chunks_done, locked.rows = counts["done"], counts["rows"]
+            locked.chunks_done, locked.rows = counts["done"], counts["row_sum"]
             locked.save(update_fields=["status", "finished_at", "heartbeat", "chunks_done", "rows"])
             audit_write(
                 actor=locked.started_by,
@@ -450,7 +452,7 @@ def _finish_if_complete(run: BatchRun, spec: BatchKind) -> BatchRun:
                 item_code=spec.item_code,
                 object_type="batch_run",
                 object_id=locked.pk,
-                after={"status": BatchStatus.DONE, "chunks": counts["done"], "rows": counts["rows"]},
+                after={"status": BatchStatus.DONE, "chunks": counts["done"], "rows": counts["row_sum"]},
             )
             return locked
     except Exception as exc:

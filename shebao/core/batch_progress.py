@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
@@ -84,7 +85,7 @@ def batch_progress(run: BatchRun) -> BatchProgress:
     counts = BatchChunk.objects.filter(run_id=run.pk).aggregate(
         done=Count("id", filter=Q(status=ChunkStatus.DONE)),
         failed=Count("id", filter=Q(status=ChunkStatus.FAILED)),
-        rows=Sum("rows", filter=Q(status=ChunkStatus.DONE), default=0),
+        row_sum=Sum("rows", filter=Q(status=ChunkStatus.DONE), default=0),
         recent_done=Count("id", filter=recent),
         recent_rows=Sum("rows", filter=recent, default=0),
         last_done=Max("done_at"),
@@ -112,7 +113,7 @@ def batch_progress(run: BatchRun) -> BatchProgress:
         chunks_total=run.chunks_total,
         chunks_done=counts["done"],
         chunks_failed=counts["failed"],
-        rows=counts["rows"],
+        rows=counts["row_sum"],
         elapsed_seconds=round(elapsed, 3),
         rows_per_second=round(rate, 1),
         eta_seconds=None if eta is None else round(eta, 1),
@@ -131,7 +132,10 @@ def key_ranges(queryset: QuerySet, *, size: int, field: str = "pk") -> list[tupl
     if size < 1:
         raise ValueError("size must be at least 1")
     keys = queryset.order_by().annotate(batch_key=F(field)).values_list("batch_key").distinct()
-    inner, params = keys.query.sql_with_params()
+    try:
+        inner, params = keys.query.sql_with_params()
+    except EmptyResultSet:  # e.g. `.none()`: nothing to split
+        return []
     sql = (
         "SELECT MIN(batch_key), MAX(batch_key) FROM ("
         f" SELECT batch_key, (ROW_NUMBER() OVER (ORDER BY batch_key) - 1) / %s AS batch_group FROM ({inner}) batch_keys"
