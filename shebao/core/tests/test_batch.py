@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from shebao.core import batch as batch_mod
 from shebao.core.batch import (
@@ -74,7 +74,7 @@ def test_a_second_main_run_is_refused_naming_the_first(clerk, sources):
 
 def test_the_database_refuses_a_second_main_run(clerk, sources):
     run = start(clerk)
-    with pytest.raises(Exception), transaction.atomic():
+    with pytest.raises(IntegrityError), transaction.atomic():
         BatchRun.objects.create(kind=ECHO, region_id=run.region_id, period=run.period, seq=0)
 
 
