@@ -310,11 +310,7 @@ def batch_run(run: BatchRun, *, progress: Callable | None = None) -> BatchRun:
         return run
     if run.status == BatchStatus.FAILED:
         raise ConflictError(f"批次 #{run.pk} 已失败：{run.error[:200]}；排除原因后请续跑", field="run")
-    now = timezone.now()
-    BatchRun.objects.filter(pk=run.pk, status__in=(BatchStatus.PENDING, BatchStatus.RUNNING)).update(
-        status=BatchStatus.RUNNING, resumed_at=now, heartbeat=now
-    )
-    BatchRun.objects.filter(pk=run.pk, started_at__isnull=True).update(started_at=now)
+    _mark_running(run)
     if broker_url():
         transaction.on_commit(lambda: _dispatch(run.pk))
         return BatchRun.objects.get(pk=run.pk)
@@ -326,6 +322,10 @@ def batch_execute(
 ) -> BatchRun:
     """Execute pending chunks in this process until none is left (or `limit` chunks, or one fails)."""
     spec = _kind(run.kind)
+    run = BatchRun.objects.get(pk=run.pk)
+    if run.status in (BatchStatus.DONE, BatchStatus.FAILED):
+        return run
+    _mark_running(run)
     worker, executed = worker or worker_name(), 0
     while limit is None or executed < limit:
         outcome = _execute_chunk(run, spec, worker)
@@ -337,7 +337,19 @@ def batch_execute(
             break
         if progress is not None:
             progress(batch_progress(run))
-    return _finish_if_complete(run, spec)
+    run = _finish_if_complete(run, spec)
+    if progress is not None:
+        progress(batch_progress(run))
+    return run
+
+
+def _mark_running(run: BatchRun) -> None:
+    """Status 执行中, the start time once, and the time of this (re)start: the rate and ETA count from it."""
+    now = timezone.now()
+    BatchRun.objects.filter(pk=run.pk, status__in=(BatchStatus.PENDING, BatchStatus.RUNNING)).update(
+        status=BatchStatus.RUNNING, resumed_at=now, heartbeat=now
+    )
+    BatchRun.objects.filter(pk=run.pk, started_at__isnull=True).update(started_at=now)
 
 
 def batch_chunk_execute(run_id: int, number: int) -> int:

@@ -37,7 +37,7 @@ class ProgressPrinter:
     """Shows BatchProgress updates: a rich progress bar on a terminal, plain lines (≤ 1 a second) elsewhere."""
 
     def __init__(self, stdout, *, tty: bool | None = None, every: float = 1.0):
-        self.stdout, self.every, self.last = stdout, every, 0.0
+        self.stdout, self.every, self.last = stdout, every, None
         self.tty = stdout.isatty() if tty is None else tty
         self.bar = self.task = None
 
@@ -46,7 +46,7 @@ class ProgressPrinter:
             self._bar(progress)
             return
         now = time.monotonic()
-        if progress.finished or now - self.last >= self.every:
+        if progress.finished or self.last is None or now - self.last >= self.every:
             self.last = now
             self.stdout.write(progress.text())
 
@@ -182,8 +182,6 @@ class Command(BaseCommand):
         finally:
             printer.close()
         progress = batch_progress(result)
-        if not printer.tty:
-            printer(progress)
         if result.status == BatchStatus.FAILED:
             raise CommandError(f"批次 #{run.pk} 失败：{result.error}", returncode=1)
         if result.status == BatchStatus.DONE:
