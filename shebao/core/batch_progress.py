@@ -29,6 +29,8 @@ class BatchProgress:
     rows_per_second: float  # rows written per second since the latest (re)start
     eta_seconds: float | None  # None while nothing has been timed yet; 0 once the run is done
     heartbeat: dt.datetime | None
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
     stalled: bool  # running, but no chunk finished for SHEBAO_BATCH_STALL_SECONDS: the process may be gone
     error: str
 
@@ -54,7 +56,10 @@ class BatchProgress:
     def as_dict(self) -> dict:
         """JSON-ready (the API and the run page's refresh read this)."""
         data = asdict(self)
-        data["heartbeat"] = self.heartbeat.isoformat() if self.heartbeat else None
+        for name in ("heartbeat", "started_at", "finished_at"):
+            value = getattr(self, name)
+            data[name] = value.isoformat() if value else None
+            data[f"{name}_text"] = f"{timezone.localtime(value):%Y-%m-%d %H:%M:%S}" if value else "—"
         data["percent"] = self.percent
         data["eta_text"] = self.eta_text
         data["elapsed_text"] = self.elapsed_text
@@ -118,6 +123,8 @@ def batch_progress(run: BatchRun) -> BatchProgress:
         rows_per_second=round(rate, 1),
         eta_seconds=None if eta is None else round(eta, 1),
         heartbeat=run.heartbeat,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
         stalled=stalled,
         error=run.error,
     )

@@ -71,6 +71,8 @@ class BatchProgressSerializer(serializers.Serializer):
     eta_seconds = serializers.FloatField(allow_null=True, help_text="预计剩余秒数；尚无可估算的数据时为 null")
     eta_text = serializers.CharField()
     stalled = serializers.BooleanField(help_text="执行中但长时间无进展：执行进程可能已中断，可续跑")
+    started_at_text = serializers.CharField(help_text="开始执行时间（本地时间），未开始为 —")
+    finished_at_text = serializers.CharField(help_text="完成时间（本地时间），未完成为 —")
 
     class Meta:
         ref_name = "BatchProgress"

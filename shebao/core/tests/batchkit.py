@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+
+from django.conf import settings
+from django.db import connection
 
 from shebao.core.tests.batchapp.models import EchoLine, EchoSource
 
@@ -25,3 +29,24 @@ def ledger(region: str, period: dt.date | None = None) -> list[tuple[int, int]]:
 def expected(sources, month: int) -> list[tuple[int, int]]:
     """The ledger a complete run for `month` writes: one line per source, amount = value × month."""
     return sorted((s.pk, s.value * month) for s in sources)
+
+
+def database_url(application_name: str) -> str:
+    """The test database as a URL for a child process, tagged so that its sessions can be found."""
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    host = s.get("HOST") or "127.0.0.1"
+    port = s.get("PORT") or 5432
+    return f"postgres://{auth}@{host}:{port}/{s['NAME']}?application_name={application_name}"
+
+
+def child_env(application_name: str, **extra: str) -> dict:
+    """Environment of a child process (`manage.py batch`, a Celery worker) on this test database, no broker."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHEBAO_BROKER", "PYTEST", "DJANGO_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="shebao.settings.test",
+        DATABASE_URL=database_url(application_name),
+        PYTHONPATH=str(settings.BASE_DIR),
+        **extra,
+    )
+    return env

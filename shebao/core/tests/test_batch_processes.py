@@ -27,7 +27,7 @@ from shebao.core.batch_models import BatchChunk, BatchRun, BatchStatus, ChunkSta
 from shebao.core.choices import Role
 from shebao.core.models import AuditEvent
 from shebao.core.tests.batchapp.models import EchoLine, EchoSummary
-from shebao.core.tests.batchkit import ECHO, expected, ledger, make_sources
+from shebao.core.tests.batchkit import ECHO, child_env, expected, ledger, make_sources
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,26 +38,6 @@ REDIS_URL = os.environ.get("SHEBAO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 def _postgresql_only():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: the child processes share the test database with this one")
-
-
-def _database_url(application_name: str) -> str:
-    """The test database as a URL for a child process, tagged so that its sessions can be found."""
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-    host = s.get("HOST") or "127.0.0.1"
-    port = s.get("PORT") or 5432
-    return f"postgres://{auth}@{host}:{port}/{s['NAME']}?application_name={application_name}"
-
-
-def _child_env(application_name: str, **extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHEBAO_BROKER", "PYTEST", "DJANGO_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="shebao.settings.test",
-        DATABASE_URL=_database_url(application_name),
-        PYTHONPATH=str(settings.BASE_DIR),
-        **extra,
-    )
-    return env
 
 
 def _sessions(application_name: str) -> int:
@@ -104,7 +84,7 @@ def test_killed_mid_run_and_rerun_gives_the_uninterrupted_ledger(staff):
 
     run = batch_start(actor=clerk_a, kind=ECHO, region="330102", period="2026-11", params=params)
     tag = f"batch-kill-{uuid.uuid4().hex[:8]}"
-    child = _manage("run", str(run.pk), env=_child_env(tag))
+    child = _manage("run", str(run.pk), env=child_env(tag))
     done = lambda: BatchChunk.objects.filter(run=run, status=ChunkStatus.DONE).count()  # noqa: E731
     _wait_for(lambda: done() >= 3, timeout=60, what="three chunks done by the child")
     child.send_signal(signal.SIGKILL)
@@ -119,7 +99,7 @@ def test_killed_mid_run_and_rerun_gives_the_uninterrupted_ledger(staff):
     assert EchoLine.objects.filter(run=run).count() == 3 * len(killed_done)
     assert not EchoSummary.objects.filter(run=run).exists()
 
-    rerun = _manage("run", str(run.pk), env=_child_env(f"{tag}-rerun"))
+    rerun = _manage("run", str(run.pk), env=child_env(f"{tag}-rerun"))
     out, err = rerun.communicate(timeout=120)
     assert rerun.returncode == 0, err
     assert f"批次 #{run.pk} 已完成" in out
@@ -135,7 +115,7 @@ def test_killed_mid_run_and_rerun_gives_the_uninterrupted_ledger(staff):
     assert EchoSummary.objects.get(run=run).lines == 30
     assert AuditEvent.objects.filter(action="batch.finish", object_id=str(run.pk)).count() == 1
 
-    again = _manage("run", str(run.pk), env=_child_env(f"{tag}-again"))
+    again = _manage("run", str(run.pk), env=child_env(f"{tag}-again"))
     out, _ = again.communicate(timeout=120)
     assert again.returncode == 0 and "已完成，无需再次执行" in out
     assert ledger("330102") == expected(sources, 11)
@@ -196,7 +176,7 @@ def celery_workers():
     """Two Celery worker processes (solo pool) on a queue of this test only; stopped and cleaned up after."""
     client = _redis_or_skip()
     queue = f"shebao-test-{uuid.uuid4().hex[:10]}"
-    env = _child_env(f"{queue}-worker", SHEBAO_BROKER_URL=REDIS_URL, SHEBAO_BATCH_QUEUE=queue)
+    env = child_env(f"{queue}-worker", SHEBAO_BROKER_URL=REDIS_URL, SHEBAO_BATCH_QUEUE=queue)
     workers = [_Worker(f"w{i}-{queue}@localhost", queue, env) for i in (1, 2)]
     try:
         _wait_for(lambda: all(w.ready for w in workers), timeout=90, what="two Celery workers", interval=0.2)

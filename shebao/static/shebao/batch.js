@@ -15,11 +15,20 @@
   function render(section, data) {
     var p = data.progress;
     var page = document;
-    ["chunks_done", "chunks_total", "rows", "rows_per_second", "elapsed_text", "eta_text", "percent", "status_label"].forEach(
-      function (name) {
-        setText(page, name, p[name]);
-      }
-    );
+    [
+      "chunks_done",
+      "chunks_total",
+      "rows",
+      "rows_per_second",
+      "elapsed_text",
+      "eta_text",
+      "percent",
+      "status_label",
+      "started_at_text",
+      "finished_at_text",
+    ].forEach(function (name) {
+      setText(page, name, p[name]);
+    });
     var bar = page.getElementById("batch-progress-bar");
     if (bar) {
       bar.max = p.chunks_total || 1;

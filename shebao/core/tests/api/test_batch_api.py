@@ -55,6 +55,7 @@ def test_detail_has_the_progress(clerk, clerk_b, sources):
     progress = res.json()["progress"]
     assert (progress["chunks_done"], progress["chunks_total"], progress["rows"], progress["percent"]) == (3, 5, 6, 60.0)
     assert progress["status"] == "running" and progress["rows_per_second"] >= 0 and "eta_text" in progress
+    assert progress["started_at_text"].startswith("20") and progress["finished_at_text"] == "—"
     assert res.json()["params"] == {"chunk_size": 2} and res.json()["failed_chunks"] == []
     assert api_client_for(clerk_b).get(f"/api/v1/batch-runs/{run.pk}/").status_code == 404
     assert api_client_for(clerk).get("/api/v1/batch-runs/999999/").status_code == 404
