@@ -370,7 +370,7 @@ def _execute_chunk(run: BatchRun, spec: BatchKind, worker: str, *, number: int |
     """Claim one pending chunk (skip those other workers hold), execute it and mark it done — one transaction."""
     chunk = None
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):  # never a savepoint: the chunk commits, or nothing
             pending = BatchChunk.objects.select_for_update(skip_locked=True).filter(run=run, status=ChunkStatus.PENDING)
             if number is not None:
                 pending = pending.filter(number=number)
@@ -402,7 +402,7 @@ def _chunk_failed(run: BatchRun, spec: BatchKind, chunk: BatchChunk, worker: str
     message = mask_text(f"分块 {chunk.number}（键 {chunk.key_from}–{chunk.key_to}）：{type(exc).__name__}: {exc}")[
         :2000
     ]
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         BatchChunk.objects.filter(pk=chunk.pk).update(
             status=ChunkStatus.FAILED, error=message, worker=worker, attempts=chunk.attempts + 1
         )
@@ -445,7 +445,7 @@ def _touch(run: BatchRun) -> None:
 def _finish_if_complete(run: BatchRun, spec: BatchKind) -> BatchRun:
     """Mark the run done once every chunk is done — exactly once, whichever worker gets here first."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             locked = BatchRun.objects.select_for_update().get(pk=run.pk)
             if locked.status in (BatchStatus.DONE, BatchStatus.FAILED):
                 return locked
@@ -469,7 +469,7 @@ def _finish_if_complete(run: BatchRun, spec: BatchKind) -> BatchRun:
             return locked
     except Exception as exc:
         message = mask_text(f"完成处理失败：{type(exc).__name__}: {exc}")[:2000]
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             _run_failed(run, spec, message)
         return BatchRun.objects.get(pk=run.pk)
 

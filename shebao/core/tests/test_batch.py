@@ -232,6 +232,14 @@ def test_a_failing_on_finish_fails_the_run_and_resume_finishes_it(clerk, sources
     assert done.status == BatchStatus.DONE and EchoSummary.objects.get(run=done).lines == 23
 
 
+def test_running_inside_a_transaction_is_refused(clerk, sources):
+    """Chunks commit one by one: inside someone's transaction they would all commit (or vanish) together."""
+    run = start(clerk)
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        batch_run(run)
+    assert not EchoLine.objects.exists() and batch_progress(run).chunks_done == 0
+
+
 def test_an_empty_plan_finishes_at_once(clerk):
     run = start(clerk)
     assert run.chunks_total == 0
