@@ -223,6 +223,7 @@ SPECTACULAR_SETTINGS = {
         "EmployerStatusEnum": "shebao.registration.choices.EmployerStatus",
         "PersonStatusEnum": "shebao.registration.choices.PersonStatus",
         "EnrolmentStatusEnum": "shebao.registration.choices.EnrolmentStatus",
+        "BatchStatusEnum": "shebao.core.batch_models.BatchStatus",
     },
 }
 
