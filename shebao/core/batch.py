@@ -25,6 +25,8 @@ Guarantees (docs/batch.md):
   not done are executed; running a done run does nothing;
 - progress (chunks done / total, rows, rate, ETA) is counted from the chunk rows (`batch_progress`).
 
+`batch_run` / `batch_resume` / `batch_execute` are called outside any transaction (each chunk is a durable one).
+
 `execute` must write only through the default database connection (the ORM or `connection.cursor()`), so its rows
 commit or roll back with the chunk's done mark, and should tag every line with `run.pk` so each line is owned by
 exactly one run. The Celery side is in `core/tasks.py` and `shebao/celery.py`; scoped reads in `batch_runs_for`.
@@ -32,14 +34,11 @@ exactly one run. The Celery side is in `core/tasks.py` and `shebao/celery.py`; s
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
-import re
 import socket
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -51,77 +50,22 @@ from django.utils import timezone
 from .access import has_grant, is_staff, require_grant
 from .audit import audit_write
 from .batch_models import BatchChunk, BatchRun, BatchStatus, ChunkStatus
+from .batch_registry import (
+    KINDS,
+    PERIOD_MONTH,
+    PERIOD_YEAR,
+    BatchKind,
+    batch_kinds,
+    get_batch_kind,
+    kind_named,
+    parse_period,
+    period_text,
+    register_batch_kind,
+)
 from .choices import Action, RegionLevel
 from .errors import ApplicationError, ConflictError, NotFoundError
 from .masking import mask_text
 from .models import Region
-from .validation import parse_month
-
-PERIOD_MONTH, PERIOD_YEAR = "month", "year"
-_NAME = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+$")  # "<app>.<what>", e.g. contributions.assessment
-
-
-@dataclass(frozen=True)
-class BatchKind:
-    """A kind of batch run an app contributes: how to split a run into chunks and how to execute one chunk."""
-
-    name: str  # "<app>.<what>", unique
-    label_zh: str  # shown in lists and logs, e.g. 月度应缴核定
-    item_code: str  # catalogue item whose handle grant starting or resuming a run needs (view grant to see it)
-    plan: Callable[[BatchRun], Iterable[tuple[int, int]]]  # inclusive key ranges, in chunk order
-    execute: Callable[[BatchRun, BatchChunk], int]  # writes the chunk's rows, returns how many
-    on_finish: Callable[[BatchRun], None] | None = None  # in the transaction that marks the run done
-    period: str = PERIOD_MONTH  # or PERIOD_YEAR: runs are per month (day 1) or per year (1 January)
-    supplementary: bool = True  # may supplementary runs (补充批次) follow the main run?
-
-
-KINDS: dict[str, BatchKind] = {}
-
-
-def register_batch_kind(kind: BatchKind) -> BatchKind:
-    """Declare a batch kind; a name registered twice, or a malformed one, stops the system at start-up."""
-    if not _NAME.match(kind.name) or len(kind.name) > 60:
-        raise ImproperlyConfigured(f"批处理类型名 {kind.name!r} 无效：应为 <应用>.<名称>（小写字母、数字、下划线）")
-    if not (len(kind.item_code) in (6, 8) and kind.item_code.isdigit()):
-        raise ImproperlyConfigured(f"批处理类型 {kind.name} 的业务编码 {kind.item_code!r} 无效：应为6或8位数字")
-    if kind.period not in (PERIOD_MONTH, PERIOD_YEAR):
-        raise ImproperlyConfigured(f"批处理类型 {kind.name} 的期间单位 {kind.period!r} 无效：应为 month 或 year")
-    if not (callable(kind.plan) and callable(kind.execute)) or (kind.on_finish and not callable(kind.on_finish)):
-        raise ImproperlyConfigured(f"批处理类型 {kind.name} 的 plan / execute / on_finish 应为函数")
-    if kind.name in KINDS:
-        raise ImproperlyConfigured(f"批处理类型 {kind.name} 重复登记")
-    KINDS[kind.name] = kind
-    return kind
-
-
-def get_batch_kind(name: str) -> BatchKind | None:
-    """The registered kind of that name, or None."""
-    return KINDS.get(name)
-
-
-def batch_kinds() -> list[BatchKind]:
-    """Every registered kind, by name."""
-    return [KINDS[name] for name in sorted(KINDS)]
-
-
-def _kind(name: str) -> BatchKind:
-    kind = KINDS.get(name) if isinstance(name, str) else None
-    if kind is None:
-        raise ApplicationError(f"批处理类型 {name!r} 不存在", field="kind")
-    return kind
-
-
-def parse_period(value, unit: str = PERIOD_MONTH) -> dt.date:
-    """ "YYYY-MM" (or a date) → the month's first day; for a yearly kind "YYYY" (or a date) → 1 January."""
-    if unit == PERIOD_MONTH:
-        return parse_month(value, field="period", label="期间")
-    if isinstance(value, dt.date):
-        return dt.date(value.year, 1, 1)
-    text = str(value if value is not None else "").strip()
-    if not (len(text) == 4 and text.isascii() and text.isdigit() and 1900 <= int(text) <= 2999):
-        raise ApplicationError("期间应为年度 YYYY", field="period")
-    return dt.date(int(text), 1, 1)
-
 
 # --------------------------------------------------------------------------------------------------------------
 # Data scope: a staff user sees the runs of their agency's region (and the regions below it)
@@ -188,13 +132,13 @@ def _params(value) -> dict:
 @transaction.atomic
 def batch_start(*, actor, kind: str, region, period, supplementary: bool = False, params=None) -> BatchRun:
     """启动批处理: create the main run (or a supplementary run after the done ones) and plan its chunks."""
-    spec = _kind(kind)
+    spec = kind_named(kind)
     require_grant(actor, spec.item_code, Action.HANDLE)
     where = _region(actor, region)
     day = parse_period(period, spec.period)
     params = _params(params)
     same = BatchRun.objects.filter(kind=spec.name, region=where, period=day)
-    label = f"{spec.label_zh}（{where.code} {_period_text(day, spec)}）"
+    label = f"{spec.label_zh}（{where.code} {period_text(day, spec)}）"
     if supplementary:
         if not spec.supplementary:
             raise ApplicationError(f"{spec.label_zh}不设补充批次", field="supplementary")
@@ -260,7 +204,7 @@ def _checked_ranges(spec: BatchKind, ranges: Iterable[tuple[int, int]]) -> list[
 
 def batch_resume(*, actor, run: BatchRun, progress: Callable | None = None) -> BatchRun:
     """续跑批处理: after a failure or a killed process, retry the chunks not done (a done run is left as it is)."""
-    spec = _kind(run.kind)
+    spec = kind_named(run.kind)
     require_grant(actor, spec.item_code, Action.HANDLE)
     with transaction.atomic():
         run = BatchRun.objects.select_for_update().get(pk=run.pk)
@@ -321,7 +265,7 @@ def batch_execute(
     run: BatchRun, *, progress: Callable | None = None, limit: int | None = None, worker: str = ""
 ) -> BatchRun:
     """Execute pending chunks in this process until none is left (or `limit` chunks, or one fails)."""
-    spec = _kind(run.kind)
+    spec = kind_named(run.kind)
     run = BatchRun.objects.get(pk=run.pk)
     if run.status in (BatchStatus.DONE, BatchStatus.FAILED):
         return run
@@ -357,7 +301,7 @@ def batch_chunk_execute(run_id: int, number: int) -> int:
     run = BatchRun.objects.filter(pk=run_id).first()
     if run is None or run.status in (BatchStatus.DONE, BatchStatus.FAILED):
         return 0
-    spec = _kind(run.kind)
+    spec = kind_named(run.kind)
     chunk = _execute_chunk(run, spec, worker_name(), number=number)
     if chunk is None:
         return 0
@@ -508,10 +452,6 @@ def batch_wait(
         if connection.in_atomic_block:
             raise RuntimeError("batch_wait cannot see other workers' commits inside a transaction")
         time.sleep(interval)
-
-
-def _period_text(day: dt.date, spec: BatchKind | None) -> str:
-    return f"{day:%Y}" if spec is not None and spec.period == PERIOD_YEAR else f"{day:%Y-%m}"
 
 
 # Progress lives in its own module; re-exported here so callers need one import.

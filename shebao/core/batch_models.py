@@ -70,12 +70,9 @@ class BatchRun(models.Model):
     @property
     def period_text(self) -> str:
         """The period as written in commands and APIs: "YYYY-MM", or "YYYY" for a yearly kind."""
-        from .batch import get_batch_kind  # the kind knows whether its periods are months or years
+        from .batch_registry import get_batch_kind, period_text  # the kind knows: months or years
 
-        kind = get_batch_kind(self.kind)
-        if kind is not None and kind.period == "year":
-            return f"{self.period:%Y}"
-        return f"{self.period:%Y-%m}"
+        return period_text(self.period, get_batch_kind(self.kind))
 
     @property
     def is_supplementary(self) -> bool:
