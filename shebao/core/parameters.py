@@ -130,6 +130,11 @@ def _region_chain(region_code: str | None) -> list[str | None]:
     return chain
 
 
+def region_chain(region_code: str | None) -> list[str | None]:
+    """The codes searched for a region's parameters: itself, its parents, then None (national); 400 if unknown."""
+    return _region_chain(region_code)
+
+
 def param_lookup(key: str, *, region: str | None = None, on: dt.date) -> ParamValue:
     """The value of `key` in force on `on` for `region`: the nearest region with a value wins."""
     chain = _region_chain(region)
