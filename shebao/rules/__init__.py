@@ -26,7 +26,7 @@ Contributions (`shebao.rules.contributions`; months are dates, money Decimal, am
     resident_pension(year, tier, region=None, params=None)
         -> ResidentPension(year, tier, tiers, subsidy, account_credit, trace)
 
-Due dates, late fees, back-payment (`shebao.rules.late_fee`; day-count convention in that module's docstring)
+Due dates, late fees, back-payment (`shebao.rules.late_fees`; day-count convention in that module's docstring)
     due_date(month, region=None, params=None) -> DueDate(month, date, trace)
     late_fee_days(due, paid) -> int            paid − due, at least 0
     late_fee(principal, due_date=None, paid_date=None, days=None, on=None, region=None, params=None)
@@ -70,7 +70,7 @@ from .contributions import (
     month_start,
     resident_pension,
 )
-from .late_fee import (
+from .late_fees import (
     BackPayment,
     BackPaymentLine,
     DueDate,
