@@ -44,7 +44,8 @@ WORDS = {
 def _form_class(calc: Calculator) -> type[forms.Form]:
     """A display-only form for the calculator's inputs (checking is the serializer's job)."""
     attrs = {}
-    for name, field in calc.input().fields.items():
+    fields = calc.input().fields
+    for name, field in [*((n, f) for n, f in fields.items() if n != "region"), ("region", fields["region"])]:
         if name == "rates":
             continue  # what-if rates: API only
         common = {"label": field.label, "required": False}
@@ -113,30 +114,30 @@ def calculator_page(request: HttpRequest, rule: str) -> HttpResponse:
         if not throttle.allow_request(request, None):
             status, problem = 429, f"试算请求过于频繁，请在 {int(throttle.wait() or 1)} 秒后重试。"
         else:
-            errors = _check(calc, _submitted(request, calc))
-            if isinstance(errors, dict):
-                for name, messages in errors.items():
-                    target = name if name in form.fields else None
-                    for message in messages:
-                        form.add_error(target, message)
+            result, errors = _check(calc, _submitted(request, calc))
+            for name, messages in errors.items():
+                target = name if name in form.fields else None
+                for message in messages:
+                    form.add_error(target, message)
+            if errors:
                 status = 400
             else:
-                answer = _presented(calc, errors)
+                answer = _presented(calc, result)
     else:
         form = form_class()
     context = {"calc": calc, "calculators": CALCULATORS.values(), "form": form, "answer": answer, "problem": problem}
     return render(request, "rules/calculate.html", context, status=status)
 
 
-def _check(calc: Calculator, data: QueryDict):
-    """The answer of the calculator, or {field: [messages]} naming what is wrong."""
+def _check(calc: Calculator, data: QueryDict) -> tuple[dict | None, dict]:
+    """(the calculator's answer, {}) or (None, {field: [messages]} naming what is wrong)."""
     ser = calc.input(data=data)
     if not ser.is_valid():
-        return label_errors(ser, ser.errors)
+        return None, label_errors(ser, ser.errors)
     try:
-        return calculate(calc.rule, ser.validated_data)
+        return calculate(calc.rule, ser.validated_data), {}
     except ApplicationError as exc:
-        return exc.errors or {"non_field_errors": [exc.message]}
+        return None, exc.errors or {"non_field_errors": [exc.message]}
 
 
 def _presented(calc: Calculator, answer: dict) -> dict:
