@@ -335,3 +335,16 @@ def test_calculators_are_throttled_per_address(client, settings):
     assert client.get(URL).status_code == 429  # the list counts too
     assert post(client, "late-fee", body, REMOTE_ADDR="10.1.2.3").status_code == 200  # another address
     cache.clear()
+
+
+def test_back_payment_queries_do_not_grow_with_the_months(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(to_month: str) -> int:
+        body = {**GOOD["back-payment"], "from_month": "2019-01", "to_month": to_month, "insurance_types": ["110", "410"]}
+        with CaptureQueriesContext(connection) as ctx:
+            assert post(client, "back-payment", {**body, "injury_class": 3}).status_code == 200
+        return len(ctx.captured_queries)
+
+    assert count("2019-02") == count("2021-12")  # each parameter read once per request (CachedSource)
