@@ -18,7 +18,8 @@ from shebao.core.api.base import ERROR_RESPONSES, UNSUPPORTED_MEDIA, NotFoundApi
 from shebao.core.api.errors import ErrorSerializer
 from shebao.core.api.parsers import JSONParser
 
-from .calculators import CALCULATORS, Calculator, TraceStepOutput, calculate, label_errors
+from .calculators import CALCULATORS, Calculator, calculate, label_errors
+from .outputs import TraceStepOutput
 
 
 class CalculatorThrottle(SimpleRateThrottle):

@@ -87,7 +87,7 @@ class MonthText(serializers.Field):
         text = _text(data)
         match = self.PATTERN.fullmatch(text or "")
         if not match:
-            raise serializers.ValidationError(f'{self.label}应为 YYYY-MM 格式的月份，如 "2024-05"')
+            raise serializers.ValidationError(f"{self.label}应为“年-月”格式的月份，如 2024-05")
         year = int(match.group(1))
         if not FIRST_YEAR <= year <= LAST_YEAR:
             raise serializers.ValidationError(f"{self.label}应在 {FIRST_YEAR} 年到 {LAST_YEAR} 年之间")
@@ -104,7 +104,7 @@ class DateText(StrictDateField):
         try:
             day = super().to_internal_value(value)
         except serializers.ValidationError:
-            raise serializers.ValidationError(f'{self.label}应为 YYYY-MM-DD 格式的日期，如 "2024-05-20"') from None
+            raise serializers.ValidationError(f"{self.label}应为“年-月-日”格式的日期，如 2024-05-20") from None
         if not FIRST_YEAR <= day.year <= LAST_YEAR:
             raise serializers.ValidationError(f"{self.label}应在 {FIRST_YEAR} 年到 {LAST_YEAR} 年之间")
         return day

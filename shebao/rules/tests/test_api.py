@@ -342,7 +342,8 @@ def test_back_payment_queries_do_not_grow_with_the_months(client):
     from django.test.utils import CaptureQueriesContext
 
     def count(to_month: str) -> int:
-        body = {**GOOD["back-payment"], "from_month": "2019-01", "to_month": to_month, "insurance_types": ["110", "410"]}
+        body = {**GOOD["back-payment"], "from_month": "2019-01", "to_month": to_month}
+        body["insurance_types"] = ["110", "410"]
         with CaptureQueriesContext(connection) as ctx:
             assert post(client, "back-payment", {**body, "injury_class": 3}).status_code == 200
         return len(ctx.captured_queries)
