@@ -204,6 +204,10 @@ REST_FRAMEWORK = {
 # API tokens expire this many hours after they are issued (the same working day as a session).
 SHEBAO_TOKEN_TTL_HOURS = float(os.environ.get("SHEBAO_TOKEN_TTL_HOURS", "8"))
 
+# 社保费试算 (public calculators, no login): requests per client address, e.g. "60/minute" (DRF throttle syntax).
+# The counts live in the default cache: with several server processes, configure a shared cache for one limit.
+SHEBAO_CALCULATOR_RATE = os.environ.get("SHEBAO_CALCULATOR_RATE", "60/minute")
+
 # JSON request bodies nested deeper than this are refused with 400 (deep nesting otherwise ends in RecursionError).
 SHEBAO_JSON_MAX_DEPTH = int(os.environ.get("SHEBAO_JSON_MAX_DEPTH", "32"))
 
@@ -225,6 +229,8 @@ SPECTACULAR_SETTINGS = {
         "PersonStatusEnum": "shebao.registration.choices.PersonStatus",
         "EnrolmentStatusEnum": "shebao.registration.choices.EnrolmentStatus",
         "BatchStatusEnum": "shebao.core.batch_models.BatchStatus",
+        "PersonCategoryEnum": "shebao.registration.choices.PersonCategory",
+        "CalculatorCategoryEnum": "shebao.rules.calculators.CATEGORY_CHOICES",
     },
 }
 

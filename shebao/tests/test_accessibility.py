@@ -22,6 +22,14 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 USERS = ("clerk_a", "reviewer_a", "auditor_a", "unit_a", "insured_a")
 LATIN_OK = {"Excel", "xlsx", "pdf", "jpg", "png", "MB", "GB", *USERS}
 
+# Public pages (no login): 社保费试算, its answer with the trace, and a form sent with a bad amount.
+PUBLIC = {
+    "社保费试算": "/calculate/",
+    "补缴试算（结果和计算过程）": "/calculate/back-payment/?calculate=1&from_month=2019-03&to_month=2019-06&base=5000"
+    "&insurance_types=110&insurance_types=310&paid_date=2019-07-15&with_late_fee=on&region=330102",
+    "滞纳金试算（提交出错）": "/calculate/late-fee/?calculate=1&principal=-1&days=3",
+}
+
 pytestmark = [pytest.mark.browser, pytest.mark.catalog("01010101", "01010201"), needs_chromium]
 
 
@@ -117,6 +125,11 @@ def test_every_page_kind_passes_axe_wcag21_aa(live_server, site, browser):
     anonymous = login(browser, base, None, bypass_csp=True)
     found["登录"] = _axe(anonymous)
     visited += 1
+    for title, url in PUBLIC.items():
+        anonymous.goto(base + url)
+        found[title] = _axe(anonymous)
+        english[title] = _english(anonymous)
+        visited += 1
     anonymous.context.close()
     for username, urls in pages.items():
         page = login(browser, base, username, bypass_csp=True)
@@ -144,6 +157,6 @@ def test_every_page_kind_passes_axe_wcag21_aa(live_server, site, browser):
         for title, violations in failures.items()
         for v in violations
     )
-    assert visited == 3 + sum(len(urls) for urls in pages.values())
+    assert visited == 3 + len(PUBLIC) + sum(len(urls) for urls in pages.values())
     assert {t: w for t, w in english.items() if w} == {}
     assert not failures, f"axe-core 在 {len(failures)}/{visited} 个页面发现问题：\n{report}"
