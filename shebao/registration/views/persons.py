@@ -12,29 +12,22 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from shebao.core.access import can_view_full_id, require_grant
+from shebao.core.access import can_view_full_id
 from shebao.core.catalog import catalog_view
-from shebao.core.choices import Action, Channel
-from shebao.core.errors import ApplicationError
+from shebao.core.choices import Channel
 from shebao.core.identifiers import mask_id
 from shebao.core.models import Case
 from shebao.core.pdaccess import log_full_view
-from shebao.core.views import (
-    ItemFormView,
-    case_submitted,
-    error_status,
-    grant_required,
-    paginate,
-    staff_required,
-)
+from shebao.core.views import ItemFormView, case_submitted, paginate, staff_required
 
 from .. import forms as f
 from ..choices import (
     PersonCategory,
     PersonStatus,
 )
-from ..models import Employer, Person
+from ..models import Person
 from ..selectors import (
+    employer_get_for,
     enrolments_of,
     person_get_for,
     person_search,
@@ -45,7 +38,8 @@ from ..services import (
     person_enrol_bulk,
     person_terminate,
 )
-from .common import _can, _employer_or_404, _person_or_404, _related_cases, _submit, change_history
+from ..services.enrolment import BulkResult
+from .common import _can, _person_or_404, _related_cases, change_history
 from .search import push_url, search_redirect, search_terms
 
 XLSX = settings.SHEBAO_UPLOAD_TYPES[".xlsx"]
@@ -82,100 +76,94 @@ def person_list(request: HttpRequest) -> HttpResponse:
     return push_url(request, render(request, template, context))
 
 
-def _employer_param(request: HttpRequest) -> Employer | None:
-    raw = request.GET.get("employer", "")
-    return _employer_or_404(request, raw) if raw else None
-
-
-@catalog_view("01010201")
-@staff_required
-@grant_required("01010201")
-def person_enrol_view(request: HttpRequest) -> HttpResponse:
+class PersonEnrolView(ItemFormView):
     """01010201 个人参保登记 at the window: an employee of a unit (增员), a flexible worker or a resident."""
-    employer = _employer_param(request)
-    category = request.GET.get("category", "")
-    initial = {"start_month": f"{timezone.localdate():%Y-%m}", "ethnicity": "汉族"}
-    if category in PersonCategory.values:
-        initial["category"] = category
-    form = f.PersonEnrolForm(request.POST or None, employer=employer, initial=initial)
 
-    def call() -> Case:
+    item_code = "01010201"
+    template_name = "registration/person_enrol.html"
+    form_class = f.PersonEnrolForm
+
+    def get_subject(self):
+        """The unit named by `?employer=` (the 增员 button of its page), else none: the form asks for it."""
+        raw = self.request.GET.get("employer", "")
+        return employer_get_for(actor=self.request.user, employer_id=raw) if raw else None
+
+    def get_initial(self) -> dict:
+        initial = {"start_month": f"{timezone.localdate():%Y-%m}", "ethnicity": "汉族"}
+        category = self.request.GET.get("category", "")
+        if category in PersonCategory.values:
+            initial["category"] = category
+        return initial
+
+    def get_form_kwargs(self) -> dict:
+        return {"employer": self.subject}
+
+    def get_context_data(self, **extra) -> dict:
+        return super().get_context_data(employer=self.subject, **extra)
+
+    def submit(self, form, employer) -> Case:
         return person_enrol(
-            actor=request.user,
+            actor=self.request.user,
             data=form.service_data(),
-            employer=form.unit(request.user),
+            employer=form.unit(self.request.user),
             category=form.chosen_category(),
         )
 
-    return _submit(request, form, call, "registration/person_enrol.html", {"employer": employer, "code": "01010201"})
+
+person_enrol_view = PersonEnrolView.as_view()
+
+_BULK_LABELS = {
+    "id_number": "社会保障号码",
+    "name": "姓名",
+    "phone": "联系电话",
+    "address": "居住地址",
+    "ethnicity": "民族",
+    "insurances": "参保险种",
+    "start_month": "参保起始月",
+}
 
 
-def _bulk(request: HttpRequest, *, employer: Employer | None, template: str, context: dict) -> HttpResponse:
-    """Shared by the workbench and the portal: read the workbook, enrol the valid rows, report the others."""
-    from ..excel import error_workbook, read_enrolment_rows
-
-    form = f.BulkEnrolForm(request.POST or None, request.FILES or None, employer=employer)
-    status, result, row_errors = 200, None, []
-    if request.method == "POST" and form.is_valid():
-        try:
-            unit = form.unit(request.user)
-            require_grant(request.user, "01010201", Action.HANDLE)  # the grant before any work on the file
-            rows = read_enrolment_rows(form.cleaned_data.get("file"))
-            result = person_enrol_bulk(actor=request.user, rows=rows, employer=unit, channel=Channel.BATCH)
-        except ApplicationError as exc:
-            form.add_service_error(exc)
-            status = error_status(exc)
-        else:
-            row_errors = result.errors
-            if row_errors:
-                data = error_workbook(rows, row_errors)
-                request.session[BULK_ERRORS_KEY] = base64.b64encode(data).decode("ascii")
-            if result.case is None:
-                form.add_error(
-                    None,
-                    f"所有数据行（{len(row_errors)} 处错误）均未通过校验，未保存任何数据；请下载错误清单修改后重新上传",
-                )
-                status = 400
-            elif not row_errors:
-                return case_submitted(request, result.case)
-            else:
-                messages.warning(
-                    request,
-                    f"已提交 {result.valid} 人（业务流水号 {result.case.number}），"
-                    f"另有 {len(row_errors)} 处错误的数据行未提交",
-                )
-    elif request.method == "POST":
-        status = 400
-    labels = {
-        "id_number": "社会保障号码",
-        "name": "姓名",
-        "phone": "联系电话",
-        "address": "居住地址",
-        "ethnicity": "民族",
-        "insurances": "参保险种",
-        "start_month": "参保起始月",
-    }
-    errors = [{"row": e.row, "field": labels.get(e.field, e.field), "message": e.message} for e in row_errors[:500]]
-    return render(
-        request,
-        template,
-        {**context, "form": form, "result": result, "row_errors": errors, "row_error_total": len(row_errors)},
-        status=status,
-    )
-
-
-@catalog_view("01010201")
-@staff_required
-@grant_required("01010201")
-def person_bulk_view(request: HttpRequest) -> HttpResponse:
+class PersonBulkView(PersonEnrolView):
     """01010201 批量增员: upload the Excel template; valid rows go into one case, invalid rows come back."""
-    employer = _employer_param(request)
-    return _bulk(
-        request,
-        employer=employer,
-        template="registration/person_bulk.html",
-        context={"employer": employer, "code": "01010201", "portal": False},
-    )
+
+    template_name = "registration/person_bulk.html"
+    form_class = f.BulkEnrolForm
+
+    def submit(self, form, employer) -> BulkResult:
+        from ..excel import read_enrolment_rows
+
+        unit = form.unit(self.request.user)
+        self.rows = read_enrolment_rows(form.cleaned_data.get("file"))
+        return person_enrol_bulk(actor=self.request.user, rows=self.rows, employer=unit, channel=Channel.BATCH)
+
+    def submitted(self, form, result: BulkResult) -> HttpResponse:
+        """All rows valid: the case page. Some wrong: the case and the rows on this page, with the error workbook."""
+        from ..excel import error_workbook
+
+        row_errors = result.errors
+        if row_errors:
+            data = error_workbook(self.rows, row_errors)
+            self.request.session[BULK_ERRORS_KEY] = base64.b64encode(data).decode("ascii")
+        elif result.case is not None:
+            return case_submitted(self.request, result.case)
+        status = 200
+        if result.case is None:
+            form.add_error(
+                None,
+                f"所有数据行（{len(row_errors)} 处错误）均未通过校验，未保存任何数据；请下载错误清单修改后重新上传",
+            )
+            status = 400
+        else:
+            messages.warning(
+                self.request,
+                f"已提交 {result.valid} 人（业务流水号 {result.case.number}），"
+                f"另有 {len(row_errors)} 处错误的数据行未提交",
+            )
+        shown = [{"row": e.row, "field": _BULK_LABELS.get(e.field, e.field), "message": e.message} for e in row_errors]
+        return self.render(form, status=status, result=result, row_errors=shown[:500], row_error_total=len(row_errors))
+
+
+person_bulk_view = PersonBulkView.as_view()
 
 
 @catalog_view("01010201")
