@@ -29,6 +29,7 @@ from .helpers import (
 )
 from .items import ItemFormView, case_submitted
 from .presenting import CaseView, audit_label, present_case
+from .search import SearchListView
 
 __all__ = [
     "PAGE_SIZE",
@@ -36,6 +37,7 @@ __all__ = [
     "ItemFormView",
     "LoginView",
     "LogoutView",
+    "SearchListView",
     "audit_label",
     "case_accept_view",
     "case_approve_view",

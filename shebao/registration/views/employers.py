@@ -13,6 +13,7 @@ from shebao.core.catalog import catalog_view
 from shebao.core.models import Case
 from shebao.core.views import (
     ItemFormView,
+    SearchListView,
     paginate,
     staff_required,
 )
@@ -37,36 +38,27 @@ from ..services import (
     employer_transfer_agency,
 )
 from .common import _can, _employer_or_404, _related_cases, change_history
-from .search import push_url, search_redirect, search_terms
 
 # --------------------------------------------------------------------------------------------------------------
 # Employers (workbench)
 # --------------------------------------------------------------------------------------------------------------
 
 
-@staff_required
-def employer_list(request: HttpRequest) -> HttpResponse:
-    """单位查询: search units by name (contains), 统一社会信用代码 or 社会保险登记编号 (whole or last digits).
+class EmployerListView(SearchListView):
+    """单位查询: search units by name (contains), 统一社会信用代码 or 社会保险登记编号 (whole or last digits)."""
 
-    The form posts; codes are kept behind a session token (`?t=`) so they never appear in a URL.
-    """
-    if request.method == "POST":
-        return search_redirect(request, "employer")
-    q, status, expired = search_terms(request, "employer")
-    qs = employer_search(actor=request.user, q=q, status=status if status in EmployerStatus.values else "")
-    item = request.GET.get("item", "")
-    context = {
-        "page": paginate(request, qs),
-        "q": q,
-        "status": status,
-        "statuses": EmployerStatus.choices,
-        "item_hint": item if item in ("01010102", "01010103", "01010201") else "",
-        "item": item if item.isdigit() else "",
-        "expired": expired,
-        "can_enrol": _can(request.user, "01010101"),
-    }
-    template = "registration/_employer_results.html" if request.htmx else "registration/employer_list.html"
-    return push_url(request, render(request, template, context))
+    url_name = "registration:employer-list"
+    template_name = "registration/employer_list.html"
+    results_template = "registration/_employer_results.html"
+    statuses = EmployerStatus.choices
+    item_hints = ("01010102", "01010103", "01010201")
+    create_item = "01010101"
+
+    def search(self, q: str, status: str):
+        return employer_search(actor=self.request.user, q=q, status=status)
+
+
+employer_list = EmployerListView.as_view()
 
 
 class _EmployerItemView(ItemFormView):

@@ -18,7 +18,7 @@ from shebao.core.choices import Channel
 from shebao.core.identifiers import mask_id
 from shebao.core.models import Case
 from shebao.core.pdaccess import log_full_view
-from shebao.core.views import ItemFormView, case_submitted, paginate, staff_required
+from shebao.core.views import ItemFormView, SearchListView, case_submitted, staff_required
 
 from .. import forms as f
 from ..choices import (
@@ -40,7 +40,6 @@ from ..services import (
 )
 from ..services.enrolment import BulkResult
 from .common import _can, _person_or_404, _related_cases, change_history
-from .search import push_url, search_redirect, search_terms
 
 XLSX = settings.SHEBAO_UPLOAD_TYPES[".xlsx"]
 BULK_ERRORS_KEY = "registration.bulk_errors"
@@ -51,29 +50,21 @@ BULK_ERRORS_KEY = "registration.bulk_errors"
 # --------------------------------------------------------------------------------------------------------------
 
 
-@staff_required
-def person_list(request: HttpRequest) -> HttpResponse:
-    """人员查询: by 社会保障号码 (whole or last digits) or name (contains); ID numbers masked in the list.
+class PersonListView(SearchListView):
+    """人员查询: by 社会保障号码 (whole or last digits) or name (contains); ID numbers masked in the list."""
 
-    The form posts; ID numbers are kept behind a session token (`?t=`) so they never appear in a URL.
-    """
-    if request.method == "POST":
-        return search_redirect(request, "person")
-    q, status, expired = search_terms(request, "person")
-    qs = person_search(actor=request.user, q=q, status=status if status in PersonStatus.values else "")
-    item = request.GET.get("item", "")
-    context = {
-        "page": paginate(request, qs),
-        "q": q,
-        "status": status,
-        "statuses": PersonStatus.choices,
-        "item_hint": item if item in ("01010202", "01010203") else "",
-        "item": item if item.isdigit() else "",
-        "expired": expired,
-        "can_enrol": _can(request.user, "01010201"),
-    }
-    template = "registration/_person_results.html" if request.htmx else "registration/person_list.html"
-    return push_url(request, render(request, template, context))
+    url_name = "registration:person-list"
+    template_name = "registration/person_list.html"
+    results_template = "registration/_person_results.html"
+    statuses = PersonStatus.choices
+    item_hints = ("01010202", "01010203")
+    create_item = "01010201"
+
+    def search(self, q: str, status: str):
+        return person_search(actor=self.request.user, q=q, status=status)
+
+
+person_list = PersonListView.as_view()
 
 
 class PersonEnrolView(ItemFormView):
