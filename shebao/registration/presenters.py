@@ -42,37 +42,41 @@ def present_employer_enrol(case: Case, actor) -> CaseView:
     return CaseView(fields=fields)
 
 
-def _present_restructure(p: EmployerRestructurePayload) -> list[tuple[str, str]]:
+def restructure_fields(p: EmployerRestructurePayload, *, month=_month, moved: int | None = None) -> list:
+    """分立合并 as shown on the case page and printed on the receipt (`moved`: the count once applied)."""
     units = dict(Employer.objects.filter(pk__in=[*p.sources, *p.targets]).values_list("pk", "name"))
     return [
-        ("类型", "单位分立" if p.kind == "split" else "单位合并"),
+        ("变更类型", "单位分立" if p.kind == "split" else "单位合并"),
         ("原单位", "、".join(units.get(pk, str(pk)) for pk in p.sources)),
         ("承继单位", "、".join(units.get(pk, str(pk)) for pk in p.targets)),
-        ("转移人数", f"{len(p.moves)} 人"),
-        ("生效月", _month(p.month)),
+        ("转移人数", f"{len(p.moves) if moved is None else moved} 人"),
+        ("生效月", month(p.month)),
         ("注销原单位", "是" if p.cancel else "否"),
     ]
 
 
-def _present_transfer(p: EmployerTransferPayload) -> list[tuple[str, str]]:
+def transfer_fields(p: EmployerTransferPayload, *, month=_month, moved: int | None = None) -> list:
+    """成建制转移 as shown on the case page and printed on the receipt (`moved`: the count once applied)."""
     agencies = dict(Agency.objects.filter(pk__in=[p.from_agency, p.to_agency]).values_list("pk", "name"))
-    return [
-        ("类型", "成建制转移"),
-        ("转出机构", agencies.get(p.from_agency, "")),
-        ("转入机构", agencies.get(p.to_agency, "")),
-        ("生效月", _month(p.month)),
+    fields = [
+        ("变更类型", "成建制转移"),
+        ("转出经办机构", agencies.get(p.from_agency, "")),
+        ("转入经办机构", agencies.get(p.to_agency, "")),
     ]
+    if moved is not None:
+        fields.append(("随同转移人数", f"{moved} 人"))
+    return [*fields, ("生效月", month(p.month))]
 
 
-def _present_details_change(p: EmployerChangePayload) -> list[tuple[str, str]]:
-    names = _type_names()
-    fields = [("类型", "单位信息及险种变更"), *_changes(p.changes, names, full=True)]
+def employer_change_fields(p: EmployerChangePayload, changed: list, names: dict[str, str], *, month=_month) -> list:
+    """单位信息及险种变更 as shown on the case page and printed on the receipt (`changed`: the details, labelled)."""
+    fields = [("变更类型", "单位信息及险种变更"), *changed]
     if p.add:
         fields.append(("增加险种", _names(p.add, names)))
     if p.remove:
         fields.append(("减少险种", _names(p.remove, names)))
     if p.month:
-        fields.append(("险种变更生效月", _month(p.month)))
+        fields.append(("险种变更生效月", month(p.month)))
     return fields
 
 
@@ -80,10 +84,11 @@ def present_employer_change(case: Case, actor) -> CaseView:
     """01010102 has three requests: details and insurance types, 分立合并, 成建制转移 (one payload type each)."""
     p = load_payload(case)
     if isinstance(p, EmployerRestructurePayload):
-        return CaseView(fields=_present_restructure(p))
+        return CaseView(fields=restructure_fields(p))
     if isinstance(p, EmployerTransferPayload):
-        return CaseView(fields=_present_transfer(p))
-    return CaseView(fields=_present_details_change(p))
+        return CaseView(fields=transfer_fields(p))
+    names = _type_names()
+    return CaseView(fields=employer_change_fields(p, _changes(p.changes, names, full=True), names))
 
 
 def present_employer_deregister(case: Case, actor) -> CaseView:

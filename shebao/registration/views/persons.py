@@ -103,16 +103,6 @@ class PersonEnrolView(ItemFormView):
 
 person_enrol_view = PersonEnrolView.as_view()
 
-_BULK_LABELS = {
-    "id_number": "社会保障号码",
-    "name": "姓名",
-    "phone": "联系电话",
-    "address": "居住地址",
-    "ethnicity": "民族",
-    "insurances": "参保险种",
-    "start_month": "参保起始月",
-}
-
 
 class PersonBulkView(PersonEnrolView):
     """01010201 批量增员: upload the Excel template; valid rows go into one case, invalid rows come back."""
@@ -129,7 +119,7 @@ class PersonBulkView(PersonEnrolView):
 
     def submitted(self, form, result: BulkResult) -> HttpResponse:
         """All rows valid: the case page. Some wrong: the case and the rows on this page, with the error workbook."""
-        from ..excel import error_workbook
+        from ..excel import COLUMN_NAMES, error_workbook
 
         row_errors = result.errors
         if row_errors:
@@ -150,7 +140,7 @@ class PersonBulkView(PersonEnrolView):
                 f"已提交 {result.valid} 人（业务流水号 {result.case.number}），"
                 f"另有 {len(row_errors)} 处错误的数据行未提交",
             )
-        shown = [{"row": e.row, "field": _BULK_LABELS.get(e.field, e.field), "message": e.message} for e in row_errors]
+        shown = [{"row": e.row, "field": COLUMN_NAMES.get(e.field, e.field), "message": e.message} for e in row_errors]
         return self.render(form, status=status, result=result, row_errors=shown[:500], row_error_total=len(row_errors))
 
 
