@@ -109,10 +109,12 @@ class ItemFormView(View):
         return {}
 
     def get_form(self):
-        """The bound (POST) or unbound form."""
-        return self.form_class(
-            self.request.POST or None, self.request.FILES or None, initial=self.get_initial(), **self.get_form_kwargs()
-        )
+        """The bound (POST) or unbound form (with `get_initial()` when there is any, else the form's own initial)."""
+        kwargs = self.get_form_kwargs()
+        initial = self.get_initial()
+        if initial:
+            kwargs.setdefault("initial", initial)
+        return self.form_class(self.request.POST or None, self.request.FILES or None, **kwargs)
 
     def get_context_data(self, **extra) -> dict:
         """Template context: the form, the subject and the page's labels."""

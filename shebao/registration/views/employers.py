@@ -81,15 +81,17 @@ class EmployerEnrolView(ItemFormView):
 
     item_code = "01010101"
     template_name = "registration/employer_enrol.html"
+    form_class = f.EmployerEnrolForm
 
-    def get_form(self):
-        agency = self.request.user.agency
-        initial = {
-            "region": agency.region_id,
+    def get_initial(self) -> dict:
+        return {
+            "region": self.request.user.agency.region_id,
             "start_month": f"{timezone.localdate():%Y-%m}",
             "insurances": ["110", "210", "310", "410", "510"],
         }
-        return f.EmployerEnrolForm(self.request.POST or None, agency=agency, initial=initial)
+
+    def get_form_kwargs(self) -> dict:
+        return {"agency": self.request.user.agency}
 
     def back_url(self) -> str:
         return reverse("registration:employer-list")
@@ -134,9 +136,10 @@ class EmployerChangeView(_EmployerItemView):
 
     item_code = "01010102"
     template_name = "registration/employer_change.html"
+    form_class = f.EmployerChangeForm
 
-    def get_form(self):
-        return f.EmployerChangeForm(self.request.POST or None, employer=self.subject, agency=self.request.user.agency)
+    def get_form_kwargs(self) -> dict:
+        return {"employer": self.subject, "agency": self.request.user.agency}
 
     def submit(self, form, employer) -> Case:
         return employer_change(
@@ -182,9 +185,10 @@ class EmployerTransferView(_EmployerItemView):
     item_code = "01010102"
     title, submit_label = "成建制转移", "提交成建制转移"
     intro = "单位及其全部在职参保人员整体转至本系统内的另一经办机构。"
+    form_class = f.EmployerTransferForm
 
-    def get_form(self):
-        return f.EmployerTransferForm(self.request.POST or None, employer=self.subject)
+    def get_form_kwargs(self) -> dict:
+        return {"employer": self.subject}
 
     def submit(self, form, employer) -> Case:
         return employer_transfer_agency(

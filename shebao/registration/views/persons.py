@@ -25,7 +25,6 @@ from ..choices import (
     PersonCategory,
     PersonStatus,
 )
-from ..models import Person
 from ..selectors import (
     employer_get_for,
     enrolments_of,
@@ -192,30 +191,42 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "registration/person_detail.html", context)
 
 
-class PersonChangeView(ItemFormView):
-    """01010202 个人变更登记: basic details (name change with material), insurance add/停保/续保, payment."""
+class _PersonItemView(ItemFormView):
+    """A form about one person of the clerk's scope (the catalogue menu starts from the person search)."""
 
-    item_code = "01010202"
     menu_start = "registration:person-list"
-    template_name = "registration/person_change.html"
 
     def get_subject(self, person_id):
         return person_get_for(actor=self.request.user, person_id=person_id)
-
-    def get_form(self):
-        post = self.request.method == "POST"
-        return f.PersonChangeForm(
-            self.request.POST or None,
-            self.request.FILES or None,
-            person=self.subject,
-            initial=None if post else _person_initial(self.subject),
-        )
 
     def get_context_data(self, **extra) -> dict:
         return super().get_context_data(person=self.subject, **extra)
 
     def back_url(self) -> str:
         return reverse("registration:person-detail", args=[self.subject.pk])
+
+
+class PersonChangeView(_PersonItemView):
+    """01010202 个人变更登记: basic details (name change with material), insurance add/停保/续保, payment."""
+
+    item_code = "01010202"
+    template_name = "registration/person_change.html"
+    form_class = f.PersonChangeForm
+
+    def get_initial(self) -> dict:
+        """The person's current details, this month and the usual material."""
+        person = self.subject
+        data = {name: getattr(person, name) for name in f.PERSON_BASIC_FIELDS}
+        return data | {
+            "contribution_method": person.contribution_method,
+            "benefit_bank_name": person.benefit_bank_name,
+            "benefit_bank_account": person.benefit_bank_account,
+            "change_month": f"{timezone.localdate():%Y-%m}",
+            "material_kind": "户籍证明",
+        }
+
+    def get_form_kwargs(self) -> dict:
+        return {"person": self.subject}
 
     def submit(self, form, person) -> Case:
         return person_change(
@@ -234,38 +245,16 @@ class PersonChangeView(ItemFormView):
 person_change_view = PersonChangeView.as_view()
 
 
-def _person_initial(person: Person) -> dict:
-    data = {name: getattr(person, name) for name in f.PERSON_BASIC_FIELDS}
-    data |= {
-        "contribution_method": person.contribution_method,
-        "benefit_bank_name": person.benefit_bank_name,
-        "benefit_bank_account": person.benefit_bank_account,
-        "change_month": f"{timezone.localdate():%Y-%m}",
-        "material_kind": "户籍证明",
-    }
-    return data
-
-
-class PersonTerminateView(ItemFormView):
+class PersonTerminateView(_PersonItemView):
     """01010203 社会保险关系终止: death, emigration, duplicate enrolment or other — ends every enrolment."""
 
     item_code = "01010203"
-    menu_start = "registration:person-list"
     title, submit_label, danger = "社会保险关系终止", "提交关系终止", True
     intro = "终止后该人员的全部参保关系结束（死亡、出国（境）定居、重复参保等）。"
     form_class = f.PersonTerminateForm
 
-    def get_subject(self, person_id):
-        return person_get_for(actor=self.request.user, person_id=person_id)
-
     def get_initial(self) -> dict:
         return {"end_date": timezone.localdate().isoformat()}
-
-    def get_context_data(self, **extra) -> dict:
-        return super().get_context_data(person=self.subject, **extra)
-
-    def back_url(self) -> str:
-        return reverse("registration:person-detail", args=[self.subject.pk])
 
     def submit(self, form, person) -> Case:
         return person_terminate(

@@ -240,6 +240,13 @@ def _change_form(person: Person, **overrides) -> dict:
     return data
 
 
+def test_change_form_shows_the_current_details(c, make_employer, make_person):
+    person = make_person(make_employer(), phone="13912345678")
+    html = c.get(reverse("registration:person-change", args=[person.pk])).content.decode()
+    for value in (person.name, "13912345678", THIS_MONTH, "户籍证明"):
+        assert f'value="{value}"' in html, value
+
+
 def test_name_change_needs_material(c, make_employer, make_person):
     person = make_person(make_employer())
     response = c.post(reverse("registration:person-change", args=[person.pk]), _change_form(person, name="王小明"))
