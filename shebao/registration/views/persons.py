@@ -121,11 +121,10 @@ class PersonBulkView(PersonEnrolView):
         from ..excel import COLUMN_NAMES, error_workbook
 
         row_errors = result.errors
-        if row_errors:
-            data = error_workbook(self.rows, row_errors)
-            self.request.session[BULK_ERRORS_KEY] = base64.b64encode(data).decode("ascii")
-        elif result.case is not None:
+        if not row_errors:
             return case_submitted(self.request, result.case)
+        data = error_workbook(self.rows, row_errors)
+        self.request.session[BULK_ERRORS_KEY] = base64.b64encode(data).decode("ascii")
         status = 200
         if result.case is None:
             form.add_error(
