@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from shebao.conftest import make_user
+from shebao.core.batch import batch_run, batch_start
 from shebao.core.choices import Role
+from shebao.core.tests.batchkit import ECHO, make_sources
 from shebao.tests.conftest import login, needs_chromium
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -45,7 +47,15 @@ def site(agencies, clerk, reviewer, make_employer, make_person):
     make_user(Role.EMPLOYER, None, username="unit_a", employer=employer)
     make_user(Role.INSURED, None, username="insured_a", person=person)
     completed = Case.objects.filter(item_id="01010101", status="completed").order_by("pk").first()
-    return {"employer": employer.pk, "person": person.pk, "open": open_case.pk, "completed": completed.pk}
+    make_sources(6)
+    run = batch_run(batch_start(actor=clerk, kind=ECHO, region="330102", period="2026-11", params={"chunk_size": 4}))
+    return {
+        "employer": employer.pk,
+        "person": person.pk,
+        "open": open_case.pk,
+        "completed": completed.pk,
+        "batch": run.pk,
+    }
 
 
 def _axe(page) -> list[dict]:
@@ -90,6 +100,8 @@ def test_every_page_kind_passes_axe_wcag21_aa(live_server, site, browser):
             "个人变更登记": f"/registration/persons/{p}/change/",
             "个人终止登记": f"/registration/persons/{p}/terminate/",
             "批量增员": "/registration/persons/bulk/",
+            "批处理批次列表": "/batch/",
+            "批处理批次详情": f"/batch/{site['batch']}/",
             "页面不存在（404）": "/cases/987654321/",
         },
         "reviewer_a": {

@@ -1,0 +1,1 @@
+"""Cluster 02 API views, one module per area."""

@@ -1,0 +1,3 @@
+"""Cluster 02 (collection): API v1 views and routes."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Cluster 02 demo data (assessment): `load(ctx)` once the area has demo cases."""

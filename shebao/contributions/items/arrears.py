@@ -1,0 +1,1 @@
+"""Cluster 02 (arrears): item declarations (register_item / register_app)."""

@@ -1,0 +1,1 @@
+"""Cluster 02 (arrears): how its cases are shown."""

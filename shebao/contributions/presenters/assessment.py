@@ -1,0 +1,1 @@
+"""Cluster 02 (assessment): how its cases are shown."""

@@ -1,0 +1,1 @@
+"""Cluster 02 (rates): how its cases are shown."""

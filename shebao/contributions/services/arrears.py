@@ -1,0 +1,1 @@
+"""Cluster 02 (arrears): services."""

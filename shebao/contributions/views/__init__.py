@@ -1,0 +1,1 @@
+"""Cluster 02 pages, one module per area."""

@@ -1,0 +1,3 @@
+"""Cluster 02 (arrears): workbench and portal pages and their routes."""
+
+urlpatterns: list = []
