@@ -101,31 +101,28 @@ def _refuse_pending(keys: list[CaseKeySpec], *, exclude: Case | None = None) -> 
 def _claim(case: Case, keys: list[CaseKeySpec]) -> None:
     """Insert the case's keys; the unique index refuses a subject already claimed by another open case.
 
-    On PostgreSQL one `INSERT … SELECT unnest(…) ON CONFLICT DO NOTHING` claims them all (it waits for a
-    concurrent claim of the same key to commit or roll back); when fewer rows went in than were asked for,
-    the holders are named and the whole service rolls back. Elsewhere: check first, then insert.
+    One statement whatever the number of keys (on PostgreSQL an `INSERT … SELECT unnest(…)`), in a savepoint:
+    a key held by another case — committed, or committed meanwhile by a concurrent submission, for which the
+    insert waits — raises a unique violation, and the refusal names the case that holds it. No check before
+    the insert: the index is the check, and a bulk case's rows were already checked one by one by its service.
     """
     if not keys:
         return
     keys = list({k.key: k for k in keys}.values())
-    if is_postgresql():
-        table = connection.ops.quote_name(CaseKey._meta.db_table)
-        with connection.cursor() as cur:
-            cur.execute(
-                f"INSERT INTO {table} (key, case_id, field) SELECT k, %s, f "
-                "FROM unnest(%s::varchar[], %s::varchar[]) AS t(k, f) ON CONFLICT (key) DO NOTHING",
-                [case.pk, [k.key for k in keys], [k.field for k in keys]],
-            )
-            claimed = cur.rowcount
-        if claimed == len(keys):
-            return
-        _refuse_pending(keys, exclude=case)
-        raise ConflictError(_CLAIMED_JUST_NOW)
-    _refuse_pending(keys)
     try:
         with transaction.atomic():
-            CaseKey.objects.bulk_create([CaseKey(key=k.key, case=case, field=k.field) for k in keys], batch_size=5000)
+            if is_postgresql():
+                table = connection.ops.quote_name(CaseKey._meta.db_table)
+                with connection.cursor() as cur:
+                    cur.execute(
+                        f"INSERT INTO {table} (key, case_id, field) "
+                        "SELECT k, %s, f FROM unnest(%s::varchar[], %s::varchar[]) AS t(k, f)",
+                        [case.pk, [k.key for k in keys], [k.field for k in keys]],
+                    )
+            else:
+                CaseKey.objects.bulk_create([CaseKey(key=k.key, case=case, field=k.field) for k in keys])
     except IntegrityError:
+        _refuse_pending(keys, exclude=case)
         raise ConflictError(_CLAIMED_JUST_NOW) from None
 
 

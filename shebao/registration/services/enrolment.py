@@ -20,7 +20,7 @@ from shebao.core.cases import (
 from shebao.core.choices import Action, Role
 from shebao.core.errors import ApplicationError
 from shebao.core.identifiers import parse_citizen_id
-from shebao.core.models import Agency, Case
+from shebao.core.models import Agency, Case, CaseKey
 from shebao.core.parameters import param_lookup
 from shebao.core.payloads import Payload
 from shebao.core.pgcopy import rows_where_in
@@ -212,7 +212,10 @@ def _check_against_database(
         active.setdefault(pid, set()).add(code)
     names = insurance_types() if active else {}
     keys = enrol_keys(rows)
-    pending = pending_cases((k.key for k in keys), exclude=exclude_case)
+    if exclude_case is not None and CaseKey.objects.filter(case=exclude_case).count() == len(keys):
+        pending = {}  # the case claimed its rows' keys when it was opened, and a key has one holder
+    else:
+        pending = pending_cases((k.key for k in keys), exclude=exclude_case)
     ok, errors = [], []
     for row, key in zip(rows, keys, strict=True):
         if pending and key.key in pending:
