@@ -131,7 +131,12 @@ def canonical(value: Any) -> Any:
 
 def _row_hash(key: bytes, prev: str, header: list, before: str, after: str) -> str:
     """HMAC-SHA256 of the previous hash, the row's fields and its before/after texts."""
-    message = f"{prev}{_dump_plain(header)}\n{before}\n{after}"
+    return _row_hash_text(key, prev, _dump_plain(header), before, after)
+
+
+def _row_hash_text(key: bytes, prev: str, header_text: str, before: str, after: str) -> str:
+    """`_row_hash` with the header already serialised (a JSON list: items joined by ",")."""
+    message = f"{prev}{header_text}\n{before}\n{after}"
     return hmac.digest(key, message.encode(), "sha256").hex()
 
 
@@ -202,13 +207,23 @@ def audit_write_many(*, actor, entries: Iterable[AuditEntry], item_code: str = "
     actor_name = str(actor) if actor is not None else SYSTEM_ACTOR_NAME
     case_id = getattr(case, "pk", None)
     rows, prev, seq = [], head.hash, head.seq
+    # The header [seq, at, actor_id, actor_name, agency_id, item_code, action, object_type, object_id, case_id]
+    # as JSON, from pieces serialised once per call (the same text `_dump_plain` gives for the whole list).
+    same = _dump_plain([at, actor_id, actor_name, agency_id, item_code])[1:-1]
+    case_text = _dump_plain(case_id)
+    texts: dict[str, str] = {}
     for entry in entries:
         seq += 1
         object_id = str(entry.object_id)
         before = canonical_text(entry.before) if entry.before is not None else None
         after = canonical_text(entry.after) if entry.after is not None else None
-        fields = (actor_id, actor_name, agency_id, item_code, entry.action, entry.object_type, object_id, case_id)
-        digest = _row_hash(key, prev, [seq, at, *fields], before or "null", after or "null")
+        action, object_type = entry.action, entry.object_type
+        for part in (action, object_type):
+            if part not in texts:
+                texts[part] = _dump_plain(part)
+        header = f"[{seq},{same},{texts[action]},{texts[object_type]},{_dump_plain(object_id)},{case_text}]"
+        digest = _row_hash_text(key, prev, header, before or "null", after or "null")
+        fields = (actor_id, actor_name, agency_id, item_code, action, object_type, object_id, case_id)
         rows.append((seq, now, *fields, before, after, prev, digest))
         prev = digest
     if connection.vendor == "postgresql":
