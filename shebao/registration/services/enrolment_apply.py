@@ -1,10 +1,10 @@
 """Applier of 01010201 个人参保登记: the approved rows become persons, enrolments and audit rows, set-wise.
 
 Whatever the number of rows, approval runs a fixed number of statements: three reads (persons, their active
-enrolments, pending cases), then on PostgreSQL one COPY of the new persons (their primary keys reserved from
+enrolments, whether the case still holds its open-case keys), then on PostgreSQL one COPY of the new persons (their primary keys reserved from
 the table's sequence beforehand, so nothing is read back), one COPY of the enrolments (keys from the table's
 default) and one COPY of the audit rows. Re-enrolled persons (already registered, e.g. after leaving another
-unit) take one `bulk_update` and one UPDATE of their suspended enrolments. SQLite takes the portable ORM path.
+unit) take one UPDATE of the persons and one of their suspended enrolments. SQLite takes the portable ORM path.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, connection
+from django.db.models import F
 from django.utils import timezone
 
 from shebao.core import validation as v
@@ -20,7 +21,7 @@ from shebao.core.errors import ConflictError
 from shebao.core.identifiers import mask_id
 from shebao.core.models import Case
 from shebao.core.payloads import load_payload
-from shebao.core.pgcopy import copy_layout, copy_rows, is_postgresql, reserve_pks
+from shebao.core.pgcopy import CHUNK, copy_layout, copy_rows, is_postgresql, reserve_pks
 
 from ..choices import ContributionMethod, EmployerStatus, EnrolmentStatus
 from ..models import Employer, Enrolment, Person
@@ -92,11 +93,11 @@ def _reenrol_persons(rows: list[dict], known: dict, *, p: PersonEnrolPayload, em
     if not rows:
         return {}
     pks = {r["id_number"]: known[r["id_number"]][0] for r in rows}
-    people = list(Person.objects.filter(pk__in=pks.values()))
-    for person in people:
-        person.employer, person.agency, person.category = employer, agency, p.category
-        person.version += 1
-    Person.objects.bulk_update(people, ["employer", "agency", "category", "version"], batch_size=2000)
+    ids = list(pks.values())
+    for i in range(0, len(ids), CHUNK):
+        Person.objects.filter(pk__in=ids[i : i + CHUNK]).update(
+            employer=employer, agency=agency, category=p.category, version=F("version") + 1
+        )
     ends = [
         (pks[r["id_number"]], code, v.month_add(dt.date.fromisoformat(r["start_month"]), -1))
         for r in rows
