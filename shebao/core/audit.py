@@ -81,24 +81,44 @@ def _masked_flat(value: dict) -> dict | None:
     """
     out = {}
     for key, item in value.items():
-        if type(key) is not str or not key.isprintable() or '"' in key or "\\" in key:
-            return None  # JSON would escape it (the pattern stops at a backslash) or it is not text
-        if not key or key[0] == "-" or key[0].isdecimal():
-            return None  # a key that starts like a number: the general path re-sorts such keys
+        role = _KEY_ROLES.get(key) if type(key) is str else _ODD
+        if role is None:
+            role = _KEY_ROLES[key] = _key_role(key)
+        if role is _ODD:
+            return None
         kind = type(item)
         if kind is list:
             if any(type(x) not in _SCALARS for x in item):
                 return None
         elif kind not in _SCALARS:
             return None
-        if key == "id_number" or key.endswith("_id_number") or "bank_account" in key:
+        if role is not _PLAIN_KEY:
             if kind is str or kind is int:  # what the pattern masks: a string or an integer literal
                 text = str(item)
-                item = mask_id(text) if key.endswith("id_number") else mask_account(text)
+                item = mask_id(text) if role is _ID_KEY else mask_account(text)
             elif kind is float:
                 return None
         out[key] = item
     return out
+
+
+_PLAIN_KEY, _ID_KEY, _ACCOUNT_KEY, _ODD = "plain", "id", "account", "odd"
+_KEY_ROLES: dict[str, str] = {}  # the keys seen so far (bulk rows repeat a handful of keys thousands of times)
+
+
+def _key_role(key: str) -> str:
+    """How `_masked_flat` treats a key: plain, an ID number or bank account to mask, or odd (general path)."""
+    if len(_KEY_ROLES) > 10_000:
+        _KEY_ROLES.clear()  # keys are a program's vocabulary, but never let a stream of odd ones grow it forever
+    if not key.isprintable() or '"' in key or "\\" in key:
+        return _ODD  # JSON would escape it (the pattern stops at a backslash)
+    if not key or key[0] == "-" or key[0].isdecimal():
+        return _ODD  # a key that starts like a number: the general path re-sorts such keys
+    if key == "id_number" or key.endswith("_id_number") or ("bank_account" in key and key.endswith("id_number")):
+        return _ID_KEY
+    if "bank_account" in key:
+        return _ACCOUNT_KEY
+    return _PLAIN_KEY
 
 
 def canonical_text(value: Any) -> str:

@@ -1,10 +1,11 @@
 """Applier of 01010201 个人参保登记: the approved rows become persons, enrolments and audit rows, set-wise.
 
 Whatever the number of rows, approval runs a fixed number of statements: three reads (persons, their active
-enrolments, whether the case still holds its open-case keys), then on PostgreSQL one COPY of the new persons (their primary keys reserved from
-the table's sequence beforehand, so nothing is read back), one COPY of the enrolments (keys from the table's
-default) and one COPY of the audit rows. Re-enrolled persons (already registered, e.g. after leaving another
-unit) take one UPDATE of the persons and one of their suspended enrolments. SQLite takes the portable ORM path.
+enrolments, whether the case still holds its open-case keys), then on PostgreSQL one COPY of the new persons
+(their primary keys reserved from the table's sequence beforehand, so nothing is read back), one COPY of the
+enrolments (keys from the table's default) and one COPY of the audit rows. Re-enrolled persons (already
+registered, e.g. after leaving another unit) take one UPDATE of the persons and one of their suspended
+enrolments. SQLite takes the portable ORM path.
 """
 
 from __future__ import annotations
