@@ -26,7 +26,7 @@ from .items import get_item
 from .models import Agency, Attachment, Case, CaseKey, CatalogItem, Sequence
 from .parameters import param_lookup
 from .payloads import Payload
-from .pgcopy import is_postgresql, rows_where_in
+from .pgcopy import array_param, is_postgresql, rows_where_in
 from .uploads import validate_upload
 from .workdays import add_working_days
 
@@ -117,7 +117,7 @@ def _claim(case: Case, keys: list[CaseKeySpec]) -> None:
                     cur.execute(
                         f"INSERT INTO {table} (key, case_id, field) "
                         "SELECT k, %s, f FROM unnest(%s::varchar[], %s::varchar[]) AS t(k, f)",
-                        [case.pk, [k.key for k in keys], [k.field for k in keys]],
+                        [case.pk, array_param([k.key for k in keys]), array_param([k.field for k in keys])],
                     )
             else:
                 CaseKey.objects.bulk_create([CaseKey(key=k.key, case=case, field=k.field) for k in keys])

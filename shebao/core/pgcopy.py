@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 
 from django.db import connection
@@ -34,6 +35,24 @@ CHUNK = 5000
 def is_postgresql() -> bool:
     """True when the default connection is PostgreSQL (COPY and array parameters available)."""
     return connection.vendor == "postgresql"
+
+
+_SAFE_ELEMENT = re.compile(r"[0-9A-Za-z:_.-]+", re.ASCII)
+
+
+def array_param(values: Sequence):
+    """A PostgreSQL array parameter: a ready `{…}` literal when every element is an int or a plain code (digits,
+    letters, `:_.-`), which the server parses in a fraction of the time the driver takes to quote a 5,000-element
+    list; the list itself otherwise."""
+    parts = []
+    for value in values:
+        if type(value) is int:
+            parts.append(str(value))
+        elif type(value) is str and _SAFE_ELEMENT.fullmatch(value) and value.upper() != "NULL":
+            parts.append(value)
+        else:
+            return list(values)
+    return "{" + ",".join(parts) + "}"
 
 
 def copy_columns(model) -> tuple[list, str]:
@@ -119,7 +138,7 @@ def rows_where_in(model, column: str, values: Sequence, fields: Sequence[str], *
     cols = ", ".join(quote(opts.get_field(f).column) for f in fields)
     array_type = f"{field.cast_db_type(connection)}[]"
     sql = f"SELECT {cols} FROM {quote(opts.db_table)} WHERE {quote(field.column)} = ANY(%s::{array_type})"
-    params: list = [list(values)]
+    params: list = [array_param(values)]
     for name, value in equal.items():
         sql += f" AND {quote(opts.get_field(name).column)} = %s"
         params.append(str(value) if isinstance(value, str) else value)

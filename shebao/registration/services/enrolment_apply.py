@@ -22,7 +22,7 @@ from shebao.core.errors import ConflictError
 from shebao.core.identifiers import mask_id
 from shebao.core.models import Case
 from shebao.core.payloads import load_payload
-from shebao.core.pgcopy import CHUNK, copy_layout, copy_rows, is_postgresql, reserve_pks
+from shebao.core.pgcopy import CHUNK, array_param, copy_layout, copy_rows, is_postgresql, reserve_pks
 
 from ..choices import ContributionMethod, EmployerStatus, EnrolmentStatus
 from ..models import Employer, Enrolment, Person
@@ -114,8 +114,8 @@ def _reenrol_persons(rows: list[dict], known: dict, *, p: PersonEnrolPayload, em
                 [
                     str(EnrolmentStatus.ENDED),
                     "新单位增员",
-                    [e[0] for e in ends],
-                    [e[1] for e in ends],
+                    array_param([e[0] for e in ends]),
+                    array_param([e[1] for e in ends]),
                     [e[2] for e in ends],
                     str(EnrolmentStatus.SUSPENDED),
                 ],
