@@ -1,11 +1,12 @@
 """Set-based helpers for bulk services: one statement per set on PostgreSQL (COPY, arrays), chunks elsewhere.
 
-- `copy_rows` / `copy_new_objects`: COPY (psycopg 3 `cursor.copy`) instead of INSERT; `copy_layout` builds
-  the rows from the values a service has, the other columns at their model defaults.
+- `copy_rows`: COPY (psycopg 3 `cursor.copy`) instead of INSERT; `copy_layout` builds the rows from the values
+  a service has, the other columns at their model defaults.
 - `reserve_pks`: primary keys for rows about to be COPYed, from the table's own sequence, so nothing needs to
   be read back after the write.
 - `rows_where_in`: the rows whose column is one of many values, as one `= ANY(array)` query on PostgreSQL
-  (a 5,000-value `IN (%s, …)` costs more to build and to parse than to run) and 5,000-value chunks elsewhere.
+  (a 5,000-value `IN (%s, …)` costs more to build and to parse than to run) and 5,000-value chunks elsewhere;
+  `array_param` passes such arrays as one literal when their elements are plain codes or integers.
 """
 
 from __future__ import annotations
@@ -53,14 +54,6 @@ def array_param(values: Sequence):
         else:
             return list(values)
     return "{" + ",".join(parts) + "}"
-
-
-def copy_columns(model) -> tuple[list, str]:
-    """The concrete non-pk fields of `model` and the COPY … FROM STDIN statement for them."""
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
-    return fields, sql
 
 
 def copy_value(field, value):
@@ -145,20 +138,3 @@ def rows_where_in(model, column: str, values: Sequence, fields: Sequence[str], *
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchall()
-
-
-def copy_new_objects(model, objs: list, *, key: str) -> None:
-    """PostgreSQL COPY of unsaved instances (every concrete field but the pk), then their pks read back by `key`."""
-    if not objs:
-        return
-    fields, sql = copy_columns(model)
-    with connection.wrap_database_errors, connection.cursor() as cur, cur.copy(sql) as copy:
-        for obj in objs:
-            copy.write_row([copy_value(f, f.pre_save(obj, True)) for f in fields])
-    keys = [getattr(obj, key) for obj in objs]
-    pks: dict = {}
-    for i in range(0, len(keys), 5000):
-        pks.update(model.objects.filter(**{f"{key}__in": keys[i : i + 5000]}).values_list(key, "pk"))
-    for obj in objs:
-        obj.pk = pks[getattr(obj, key)]
-        obj._state.adding, obj._state.db = False, connection.alias

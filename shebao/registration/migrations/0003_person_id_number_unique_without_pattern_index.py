@@ -6,7 +6,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0007_casekey_unique_without_pattern_index'),
         ('registration', '0002_search_indexes'),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0006_issued_document'),
+        ('core', '0007_batch_run'),
     ]
 
     operations = [
