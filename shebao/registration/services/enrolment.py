@@ -18,7 +18,7 @@ from shebao.core.cases import (
     subject_key,
 )
 from shebao.core.choices import Action, Role
-from shebao.core.errors import ApplicationError
+from shebao.core.errors import ApplicationError, ConflictError
 from shebao.core.identifiers import parse_citizen_id
 from shebao.core.models import Agency, Case, CaseKey
 from shebao.core.parameters import param_lookup
