@@ -1,0 +1,313 @@
+"""020102 缴费基数核定, the yearly run: every employee's base for contribution year Y in one region, set-based.
+
+`determine_bases_for_region(region, year, employer_id_range)` writes one chunk (a range of employer ids) with one
+INSERT … SELECT per group of agencies sharing the same bounds (normally one), plus three statements for late
+declarations; it is idempotent, so a rerun (or a resumed run) writes only what is missing. It has the shape of a
+`core.batch` kind (`plan` → key ranges, `execute` → rows), so it can be registered as one when the framework lands.
+
+Per person of the chunk (active, category 单位职工, with an active enrolment with their unit) without a base in
+force at the start of year Y:
+- an approved declaration line of the unit for Y → the declared monthly wage bounded to [lower, upper]
+  (source `declared`);
+- otherwise → the lower bound (source `default`).
+A `default` row at the start of Y whose unit's declaration has since been approved is superseded by a `declared`
+row (a late declaration). Rows are never edited otherwise: a new row supersedes the old one (`superseded_by`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min
+from django.utils import timezone
+
+from shebao.core.access import is_staff, require_grant
+from shebao.core.audit import audit_write
+from shebao.core.choices import Action, RegionLevel
+from shebao.core.errors import ApplicationError, NotFoundError
+from shebao.core.models import Agency, Region
+from shebao.registration.choices import EmployerStatus, EnrolmentStatus, PersonCategory, PersonStatus
+from shebao.registration.models import Employer, Enrolment, Person
+
+from ..choices import BaseSource, DeclarationStatus
+from ..models import ContributionBase, WageDeclaration, WageDeclarationLine
+from . import wages_rules as rules
+
+ITEM = "020102"
+CHUNK_EMPLOYERS = 500
+
+
+def region_prefix(region: Region) -> str:
+    """The code prefix shared by a region and every region below it (GB/T 2260: 2, 4 or 6 digits)."""
+    return {RegionLevel.PROVINCE: region.code[:2], RegionLevel.PREFECTURE: region.code[:4]}.get(
+        region.level, region.code
+    )
+
+
+def region_get(code) -> Region:
+    """A region by its GB/T 2260 code, else a 400 naming `region`."""
+    if isinstance(code, Region):
+        return code
+    text = str(code or "").strip()
+    region = Region.objects.filter(code=text).first() if text.isascii() and text.isdigit() else None
+    if region is None:
+        raise ApplicationError(f"区划代码 {text or '（空）'} 不存在", field="region")
+    return region
+
+
+def agencies_in(region: Region) -> list[Agency]:
+    """The agencies whose region lies in `region` (the units they register are determined by the run)."""
+    return list(Agency.objects.filter(region_id__startswith=region_prefix(region)).order_by("pk"))
+
+
+def plan_base_chunks(region, year: int, *, size: int = CHUNK_EMPLOYERS) -> list[tuple[int, int]]:
+    """The chunks of a run: inclusive ranges of employer ids, `size` active units each (in id order)."""
+    region = region_get(region)
+    ids = list(
+        Employer.objects.filter(agency__in=agencies_in(region), status=EmployerStatus.ACTIVE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
+
+
+def _bound_groups(agencies: list[Agency], year: int) -> dict[tuple, list[int]]:
+    """(year start, lower, upper) → agency ids: bounds are looked up once per agency region, not per person."""
+    groups: dict[tuple, list[int]] = {}
+    cache: dict[str, tuple] = {}
+    for agency in agencies:
+        if agency.region_id not in cache:
+            start = rules.year_start(year, agency.region_id)
+            b = rules.base_bounds(region=agency.region_id, on=start)
+            cache[agency.region_id] = (start, b.lower, b.upper)
+        groups.setdefault(cache[agency.region_id], []).append(agency.pk)
+    return groups
+
+
+def _t(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _adapt(start: dt.date, lower: Decimal, upper: Decimal) -> tuple:
+    ops = connection.ops
+    return (
+        ops.adapt_datefield_value(start),
+        ops.adapt_decimalfield_value(lower, 14, 2),
+        ops.adapt_decimalfield_value(upper, 14, 2),
+    )
+
+
+def _bounded(column: str) -> str:
+    """SQL of `column` bounded to [lower, upper] (params: lower, lower, upper, upper, column's absence → lower)."""
+    return f"CASE WHEN {column} IS NULL OR {column} < %s THEN %s WHEN {column} > %s THEN %s ELSE {column} END"
+
+
+def _insert_missing(year: int, start, lower, upper, agency_ids: list[int], lo: int, hi: int, case_id, now) -> int:
+    """INSERT … SELECT the base of every person of the chunk without one in force at the start of the year."""
+    cb, p, e = _t(ContributionBase), _t(Person), _t(Employer)
+    d, line, en = _t(WageDeclaration), _t(WageDeclarationLine), _t(Enrolment)
+    marks = ", ".join(["%s"] * len(agency_ids))
+    sql = f"""
+        INSERT INTO {cb} (person_id, employer_id, year, valid_from, base, declared_wage, source, case_id,
+                          superseded_by_id, created_at)
+        SELECT p.id, p.employer_id, %s, %s, {_bounded("l.monthly_wage")}, l.monthly_wage,
+               CASE WHEN l.id IS NULL THEN %s ELSE %s END, %s, NULL, %s
+        FROM {p} p
+        JOIN {e} e ON e.id = p.employer_id
+        LEFT JOIN {d} d ON d.employer_id = e.id AND d.year = %s AND d.status = %s
+        LEFT JOIN {line} l ON l.declaration_id = d.id AND l.person_id = p.id
+        WHERE e.id BETWEEN %s AND %s AND e.agency_id IN ({marks}) AND e.status = %s
+          AND p.status = %s AND p.category = %s
+          AND EXISTS (SELECT 1 FROM {en} en WHERE en.person_id = p.id AND en.employer_id = e.id AND en.status = %s)
+          AND NOT EXISTS (SELECT 1 FROM {cb} x WHERE x.person_id = p.id AND x.year = %s AND x.valid_from = %s
+                          AND x.superseded_by_id IS NULL)
+    """
+    params = [
+        year,
+        start,
+        lower,
+        lower,
+        upper,
+        upper,
+        str(BaseSource.DEFAULT),
+        str(BaseSource.DECLARED),
+        case_id,
+        now,
+        year,
+        str(DeclarationStatus.APPROVED),
+        lo,
+        hi,
+        *agency_ids,
+        str(EmployerStatus.ACTIVE),
+        str(PersonStatus.ACTIVE),
+        str(PersonCategory.EMPLOYEE),
+        str(EnrolmentStatus.ACTIVE),
+        year,
+        start,
+    ]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return max(cur.rowcount, 0)
+
+
+def _replace_defaults(year: int, start, lower, upper, agency_ids: list[int], lo: int, hi: int, case_id, now) -> int:
+    """Late declarations: a `default` row at the start of the year whose unit has since declared the person's wage
+    is superseded by a `declared` row. Three statements: mark the old rows (superseded_by = itself, a marker that
+    lives only inside this transaction), insert the new rows, point the old rows at them."""
+    cb, e, d, line = _t(ContributionBase), _t(Employer), _t(WageDeclaration), _t(WageDeclarationLine)
+    marks = ", ".join(["%s"] * len(agency_ids))
+    stale = f"""
+        SELECT x.id FROM {cb} x
+        JOIN {e} e ON e.id = x.employer_id
+        JOIN {d} d ON d.employer_id = e.id AND d.year = x.year AND d.status = %s
+        JOIN {line} l ON l.declaration_id = d.id AND l.person_id = x.person_id
+        WHERE x.year = %s AND x.valid_from = %s AND x.source = %s AND x.superseded_by_id IS NULL
+          AND e.id BETWEEN %s AND %s AND e.agency_id IN ({marks})
+    """
+    stale_params = [str(DeclarationStatus.APPROVED), year, start, str(BaseSource.DEFAULT), lo, hi, *agency_ids]
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {cb} SET superseded_by_id = id WHERE id IN ({stale})", stale_params)
+        if cur.rowcount <= 0:
+            return 0
+        cur.execute(
+            f"""
+            INSERT INTO {cb} (person_id, employer_id, year, valid_from, base, declared_wage, source, case_id,
+                              superseded_by_id, created_at)
+            SELECT x.person_id, x.employer_id, x.year, x.valid_from, {_bounded("l.monthly_wage")}, l.monthly_wage,
+                   %s, %s, NULL, %s
+            FROM {cb} x
+            JOIN {d} d ON d.employer_id = x.employer_id AND d.year = x.year AND d.status = %s
+            JOIN {line} l ON l.declaration_id = d.id AND l.person_id = x.person_id
+            WHERE x.superseded_by_id = x.id AND x.year = %s AND x.employer_id BETWEEN %s AND %s
+            """,
+            [
+                lower,
+                lower,
+                upper,
+                upper,
+                str(BaseSource.DECLARED),
+                case_id,
+                now,
+                str(DeclarationStatus.APPROVED),
+                year,
+                lo,
+                hi,
+            ],
+        )
+        written = max(cur.rowcount, 0)
+        cur.execute(
+            f"""
+            UPDATE {cb} SET superseded_by_id = (
+                SELECT n.id FROM {cb} n WHERE n.person_id = {cb}.person_id AND n.year = {cb}.year
+                AND n.valid_from = {cb}.valid_from AND n.superseded_by_id IS NULL)
+            WHERE superseded_by_id = id AND year = %s AND employer_id BETWEEN %s AND %s
+            """,
+            [year, lo, hi],
+        )
+    return written
+
+
+def determine_bases_for_region(region, year: int, employer_id_range: tuple[int, int], *, case_id=None) -> int:
+    """020102 one chunk of the yearly run (set-based, idempotent): bases of the units with ids in the range, within
+    `region`; returns the rows written. Runs inside the caller's transaction (the chunk commits as one)."""
+    region = region_get(region)
+    lo, hi = employer_id_range
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = 0
+    for (start, lower, upper), agency_ids in _bound_groups(agencies_in(region), year).items():
+        args = (year, *_adapt(start, lower, upper), agency_ids, lo, hi, case_id, now)
+        rows += _replace_defaults(*args)
+        rows += _insert_missing(*args)
+    return rows
+
+
+def determine_bases_for_employer(*, employer: Employer, year: int, actor=None, case=None) -> int:
+    """The same determination for one unit (used when its declaration is approved after the yearly run)."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    start, lower, upper = next(iter(_bound_groups([employer.agency], year)))
+    args = (year, *_adapt(start, lower, upper), [employer.agency_id], employer.pk, employer.pk)
+    rows = _replace_defaults(*args, case.pk if case else None, now)
+    rows += _insert_missing(*args, case.pk if case else None, now)
+    if rows:
+        audit_write(
+            actor=actor,
+            action="contribution_base.determine",
+            item_code=ITEM,
+            object_type="employer",
+            object_id=employer.pk,
+            after={"year": year, "rows": rows, "employer": employer.pk},
+            case=case,
+        )
+    return rows
+
+
+def run_base_determination(
+    region, year: int, *, actor=None, progress: Callable[[int, int, int, float], None] | None = None
+) -> dict:
+    """The whole yearly run for a region: each chunk in its own transaction with one audit row; safe to rerun."""
+    region = region_get(region)
+    chunks = plan_base_chunks(region, year)
+    rows, began = 0, time.perf_counter()
+    for number, (lo, hi) in enumerate(chunks, start=1):
+        with transaction.atomic():
+            written = determine_bases_for_region(region, year, (lo, hi))
+            audit_write(
+                actor=actor,
+                action="contribution_base.determine",
+                item_code=ITEM,
+                object_type="region",
+                object_id=region.code,
+                after={"year": year, "chunk": number, "employers": [lo, hi], "rows": written},
+            )
+        rows += written
+        if progress:
+            progress(number, len(chunks), rows, time.perf_counter() - began)
+    return {"region": region.code, "year": year, "chunks": len(chunks), "rows": rows, **base_summary(region, year)}
+
+
+def base_summary(region, year: int) -> dict:
+    """Bases in force for the year in a region: count per source, and the units with an approved declaration."""
+    region = region_get(region)
+    prefix = region_prefix(region)
+    in_force = ContributionBase.objects.filter(
+        year=year, superseded_by__isnull=True, employer__agency__region_id__startswith=prefix
+    )
+    by_source = dict(in_force.values_list("source").annotate(n=Count("pk")).order_by())
+    stats = in_force.aggregate(lowest=Min("base"), highest=Max("base"))
+    declared = WageDeclaration.objects.filter(
+        year=year, status=DeclarationStatus.APPROVED, agency__region_id__startswith=prefix
+    ).count()
+    return {
+        "by_source": {str(k): v for k, v in by_source.items()},
+        "persons": in_force.values("person_id").distinct().count(),
+        "declarations": declared,
+        "lowest": str(stats["lowest"]) if stats["lowest"] is not None else None,
+        "highest": str(stats["highest"]) if stats["highest"] is not None else None,
+    }
+
+
+def _check_run_year(year, region: Region) -> int:
+    text = str(year if year is not None else "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
+        raise ApplicationError("缴费年度应为四位年份，如 2027", field="year")
+    value = int(text)
+    current = rules.contribution_year_of(timezone.localdate().replace(day=1), region.code)
+    if not current - 1 <= value <= current + 1:
+        raise ApplicationError(f"缴费年度应在{current - 1}至{current + 1}年之间", field="year")
+    return value
+
+
+def contribution_bases_determine_region(*, actor, region, year, progress=None) -> dict:
+    """020102 年度缴费基数核定 for a region (staff with the handle grant; the region within their agency's)."""
+    require_grant(actor, ITEM, Action.HANDLE)
+    if not is_staff(actor):
+        raise NotFoundError("区划不在您的数据范围内", field="region")
+    region = region_get(region or actor.agency.region_id)
+    if not region.code.startswith(region_prefix(actor.agency.region)):
+        raise NotFoundError(f"区划 {region.code} 不在您的数据范围内", field="region")
+    year = _check_run_year(year, region)
+    return run_base_determination(region, year, actor=actor, progress=progress)
