@@ -274,7 +274,7 @@ def _insert_lines(declaration: WageDeclaration, lines: list[dict]) -> None:
 def apply_wage_declaration(*, case: Case, actor) -> dict:
     """Applier of 020101: store the approved declaration and its lines; redetermine the unit's bases for the year
     when the yearly determination has already reached the unit (a late declaration replaces the default bases)."""
-    from .wages_bases import determine_bases_for_employer
+    from .wages_batch import determine_bases_for_employer
 
     p: WageDeclarationPayload = load_payload(case)
     employer = Employer.objects.select_for_update().select_related("agency").get(pk=p.employer)

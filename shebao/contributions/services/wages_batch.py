@@ -61,7 +61,7 @@ def region_get(code) -> Region:
 
 def agencies_in(region: Region) -> list[Agency]:
     """The agencies whose region lies in `region` (the units they register are determined by the run)."""
-    return list(Agency.objects.filter(region_id__startswith=region_prefix(region)).order_by("pk"))
+    return list(Agency.objects.filter(region__code__startswith=region_prefix(region)).order_by("pk"))
 
 
 def plan_base_chunks(region, year: int, *, size: int = CHUNK_EMPLOYERS) -> list[tuple[int, int]]:
@@ -274,12 +274,12 @@ def base_summary(region, year: int) -> dict:
     region = region_get(region)
     prefix = region_prefix(region)
     in_force = ContributionBase.objects.filter(
-        year=year, superseded_by__isnull=True, employer__agency__region_id__startswith=prefix
+        year=year, superseded_by__isnull=True, employer__agency__region__code__startswith=prefix
     )
     by_source = dict(in_force.values_list("source").annotate(n=Count("pk")).order_by())
     stats = in_force.aggregate(lowest=Min("base"), highest=Max("base"))
     declared = WageDeclaration.objects.filter(
-        year=year, status=DeclarationStatus.APPROVED, agency__region_id__startswith=prefix
+        year=year, status=DeclarationStatus.APPROVED, agency__region__code__startswith=prefix
     ).count()
     return {
         "by_source": {str(k): v for k, v in by_source.items()},
