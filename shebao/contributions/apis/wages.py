@@ -119,7 +119,7 @@ class WageDeclarationCreateApi(ItemCaseApi):
     """020101 工资总额申报: the unit's employees' wages of the previous year for a contribution year (JSON lines).
 
     Every line is checked (an active employee of the unit, wage ≥ 0, months 1–12, no duplicates) and every error
-    is returned at once (`errors.lines` and `errors["lines[i].field"]`); nothing is saved unless all are right.
+    is returned at once (`errors.lines` and `errors["lines.<i>.<field>"]`); nothing is saved unless all are right.
     """
 
     item_code = "020101"

@@ -61,9 +61,11 @@ class DeclarationRefused(ApplicationError):
     def __init__(self, row_errors: list[LineError], *, paths: bool = False):
         messages = [f"第{e.row}行：{e.message}" for e in row_errors]
         errors: dict[str, list[str]] = {"lines": messages[:200]}
-        if paths:  # lines sent as a JSON list: also name each line's field as `lines[i].field` (i from 0)
+        if (
+            paths
+        ):  # lines sent as a JSON list: also name each line's field as `lines.<i>.<field>` (i from 0), as DRF does
             for e in row_errors[:200]:
-                errors.setdefault(f"lines[{e.row - 1}].{e.field}", []).append(e.message)
+                errors.setdefault(f"lines.{e.row - 1}.{e.field}", []).append(e.message)
         super().__init__(f"工资申报有 {len(row_errors)} 处错误，未保存任何数据：{messages[0]}", errors=errors)
         self.row_errors = row_errors
 

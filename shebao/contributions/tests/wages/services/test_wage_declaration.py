@@ -86,7 +86,7 @@ def test_every_line_error_is_reported_at_once_and_nothing_saved(agencies, clerk)
     assert "不能为负数" in messages[(1, "annual_wage")]
     assert "与第2行" in messages[(3, "id_number")]
     assert "不是本单位在职参保职工" in messages[(4, "id_number")]
-    assert "lines[0].annual_wage" in error.errors  # JSON lines are named by their index too
+    assert "lines.0.annual_wage" in error.errors  # JSON lines are named by their index too
 
 
 def test_a_second_open_declaration_for_the_unit_and_year_is_refused(agencies, clerk):
