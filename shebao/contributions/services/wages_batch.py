@@ -64,9 +64,24 @@ def agencies_in(region: Region) -> list[Agency]:
     return list(Agency.objects.filter(region__code__startswith=region_prefix(region)).order_by("pk"))
 
 
+STATISTICS_TABLES = (Person, Employer, Enrolment, ContributionBase, WageDeclaration, WageDeclarationLine)
+
+
+def refresh_statistics() -> None:
+    """ANALYZE the tables the run joins (PostgreSQL): after bulk loads (enrolments, imported declarations) the
+    planner's row estimates can be stale enough to pick nested loops over thousands of rows (measured: 9 s instead
+    of 20 ms for 4,000 persons). Cheap (a sample per table), done once when a run is planned."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE " + ", ".join(_t(m) for m in STATISTICS_TABLES))
+
+
 def plan_base_chunks(region, year: int, *, size: int = CHUNK_EMPLOYERS) -> list[tuple[int, int]]:
-    """The chunks of a run: inclusive ranges of employer ids, `size` active units each (in id order)."""
+    """The chunks of a run: inclusive ranges of employer ids, `size` active units each (in id order); the planner
+    statistics of the tables the chunks join are refreshed first."""
     region = region_get(region)
+    refresh_statistics()
     ids = list(
         Employer.objects.filter(agency__in=agencies_in(region), status=EmployerStatus.ACTIVE)
         .order_by("pk")
