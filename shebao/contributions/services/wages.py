@@ -279,7 +279,7 @@ def apply_wage_declaration(*, case: Case, actor) -> dict:
     from .wages_batch import determine_bases_for_employer
 
     p: WageDeclarationPayload = load_payload(case)
-    employer = Employer.objects.select_for_update().select_related("agency").get(pk=p.employer)
+    employer = Employer.objects.select_for_update(of=("self",)).select_related("agency").get(pk=p.employer)
     try:
         with transaction.atomic():
             declaration = WageDeclaration.objects.create(

@@ -302,7 +302,7 @@ def _ledger_lines(
 def apply_base_adjust(*, case: Case, actor) -> dict:
     """Applier of 020103: the corrected base rows and the ADJUSTMENT (and LATE_FEE) lines of the assessed months."""
     p: BaseAdjustPayload = load_payload(case)
-    person = Person.objects.select_for_update().select_related("agency").get(pk=p.person)
+    person = Person.objects.select_for_update(of=("self",)).select_related("agency").get(pk=p.person)
     if person.category != PersonCategory.EMPLOYEE:
         raise ConflictError("该人员已不是单位职工，请退回", field="person")
     today = timezone.localdate()

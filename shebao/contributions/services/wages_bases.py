@@ -194,7 +194,7 @@ def preview_base(p: BaseDeterminePayload) -> tuple[Decimal | None, str, rules.Ba
 def apply_base_determine(*, case: Case, actor) -> dict:
     """Applier of 020102 (single case): the new base row from the month; later rows of the year superseded."""
     p: BaseDeterminePayload = load_payload(case)
-    person = Person.objects.select_for_update().select_related("employer", "agency").get(pk=p.person)
+    person = Person.objects.select_for_update(of=("self",)).select_related("employer", "agency").get(pk=p.person)
     if person.status != PersonStatus.ACTIVE or person.employer_id != p.employer:
         raise ConflictError("申报后该人员的参保状态或所在单位已变化，请退回后重新申报", field="person")
     done = assessed_from(person.pk, p.valid_from)
