@@ -106,8 +106,7 @@ def _check_year(year, region: str | None) -> int:
     return value
 
 
-def _check_employer(actor, employer: Employer, year: int) -> None:
-    ensure_employer_scope(actor, employer)
+def _check_employer(employer: Employer, year: int) -> None:
     if employer.status != EmployerStatus.ACTIVE:
         raise ApplicationError("参保单位已注销，不能申报工资总额", field="employer")
     done = WageDeclaration.objects.filter(employer=employer, year=year, status=DeclarationStatus.APPROVED).first()
@@ -208,7 +207,7 @@ def wage_declaration_validate(
     require_grant(actor, ITEM, Action.HANDLE)
     ensure_employer_scope(actor, employer)
     year = _check_year(year, employer.agency.region_id)
-    _check_employer(actor, employer, year)
+    _check_employer(employer, year)
     if not lines:
         raise ApplicationError("申报明细不能为空：请至少填写一名职工的上年度工资", field="lines")
     if len(lines) > MAX_LINES:

@@ -210,3 +210,38 @@ def test_declaration_status_is_shown_on_the_detail_page(agencies, clerk, reviewe
     case = _approved(employer, people, clerk, reviewer)
     html = login(client, clerk).get(reverse("contributions:wage-detail", args=[case.result["declaration_id"]]))
     assert DeclarationStatus.APPROVED.label in html.content.decode()
+
+
+def test_forms_and_case_pages_render_for_each_item(agencies, clerk, reviewer, client):
+    from shebao.contributions.services.wages_adjust import contribution_base_adjust
+    from shebao.contributions.services.wages_bases import contribution_base_determine
+
+    employer, people = unit_with_staff(agencies["a"], 2)
+    month = f"{this_month():%Y-%m}"
+    login(client, clerk)
+    for url, text in (
+        (reverse("contributions:base-determine", args=[people[0].pk]), "新参保人员按起薪核定"),
+        (reverse("contributions:base-adjust", args=[people[0].pk]), "稽核查处"),
+        (reverse("contributions:base-run"), "执行核定"),
+        (reverse("contributions:base-list") + "?item=020103", "请先查找参保人"),
+    ):
+        res = client.get(url)
+        assert res.status_code == 200 and text in res.content.decode(), url
+    cases = [
+        wage_declaration_submit(actor=clerk, employer=employer, year=current_year(), lines=lines_for(people)),
+        contribution_base_determine(
+            actor=clerk, person=people[0], kind="redetermine", year=current_year(), valid_from=month
+        ),
+        contribution_base_adjust(
+            actor=clerk, person=people[1], from_month=month, to_month=month, base="7000", source="audit", reason="稽核"
+        ),
+    ]
+    expected = ("人均月工资", "核定的月缴费基数（预计）", "调整后月缴费基数")
+    for case, text in zip(cases, expected, strict=True):
+        html = client.get(reverse("core:case-detail", args=[case.pk])).content.decode()
+        assert text in html, case.item_id
+        done = case_approve(actor=reviewer, case=case)
+        html = client.get(reverse("core:case-detail", args=[done.pk])).content.decode()
+        assert "打印回执" in html, case.item_id
+    html = client.get(reverse("core:case-detail", args=[cases[2].pk])).content.decode()
+    assert "未核定月份" in html and month in html
