@@ -422,7 +422,8 @@ class ContributionBaseAdjustApi(ItemCaseApi):
 
 
 class ContributionBaseRunApi(ShebaoApi):
-    """020102 年度缴费基数核定: the yearly run for a region (set-based, chunked, safe to rerun); the year's figures."""
+    """020102 年度缴费基数核定: the year's batch run for a region (main run, then supplementary runs for what came
+    since); chunked and set-based; answers with the run and the year's figures."""
 
     catalog_codes = ("020102",)
 
@@ -433,8 +434,11 @@ class ContributionBaseRunApi(ShebaoApi):
         year = StrictIntegerField(help_text="缴费年度")
 
     class OutputSerializer(serializers.Serializer):
-        """What the run wrote and the bases in force afterwards."""
+        """The batch run (main or supplementary), what it wrote, and the bases in force afterwards."""
 
+        run = serializers.IntegerField(help_text="批次ID（GET /api/v1/batch-runs/{id}/ 查看进度）")
+        seq = serializers.IntegerField(help_text="0 主批次，1 起为补充批次")
+        status = serializers.CharField()
         region = serializers.CharField()
         year = serializers.IntegerField()
         chunks = serializers.IntegerField()

@@ -1,5 +1,6 @@
 """Cluster 02 (wages): 020101 工资总额审核, 020102 缴费基数核定, 020103 缴费基数调整, as the system knows them."""
 
+from shebao.core.batch import register_batch_kind
 from shebao.core.choices import Action, Role
 from shebao.core.items import AppUi, BusinessItem, Grant, Link, Material, register_app, register_item
 
@@ -94,3 +95,5 @@ register_item(
         ),
     )
 )
+
+register_batch_kind(batch.BASE_KIND)

@@ -123,7 +123,7 @@ def contribution_base_adjust(
         if problem:
             errors.add("base", f"调整后缴费基数{problem}")
         elif year is not None:
-            b = rules.base_bounds(region=region, on=rules.year_start(year, region))
+            b = rules.base_bounds(region=region, year=year)
             if not b.lower <= amount <= b.upper:
                 errors.add("base", f"调整后缴费基数应在{year}缴费年度的基数上下限之间（{b.lower}至{b.upper}元）")
     reason_text = errors.capture(v.required, reason, "reason", "调整原因", max_length=200)

@@ -183,12 +183,11 @@ def supersede(old: list[ContributionBase], new: ContributionBase) -> Contributio
 def preview_base(p: BaseDeterminePayload) -> tuple[Decimal | None, str, rules.BaseResult]:
     """(declared wage, source, bounded result) the case will store — shown on the case page before approval."""
     region = Person.objects.select_related("agency").get(pk=p.person).agency.region_id
-    start = rules.year_start(p.year, region)
     wage, source = p.monthly_wage, BaseSource.NEW_HIRE if p.kind == NEW_HIRE else BaseSource.DECLARED
     if wage is None:
         line = declared_line(p.person, p.employer, p.year)
         wage, source = (line.monthly_wage, BaseSource.DECLARED) if line else (None, BaseSource.DEFAULT)
-    return wage, source, rules.bound_base(declared_monthly_wage=wage, region=region, on=start)
+    return wage, source, rules.bound_base(declared_monthly_wage=wage, region=region, year=p.year)
 
 
 def apply_base_determine(*, case: Case, actor) -> dict:

@@ -2,8 +2,9 @@
 
 `determine_bases_for_region(region, year, employer_id_range)` writes one chunk (a range of employer ids) with one
 INSERT … SELECT per group of agencies sharing the same bounds (normally one), plus three statements for late
-declarations; it is idempotent, so a rerun (or a resumed run) writes only what is missing. It has the shape of a
-`core.batch` kind (`plan` → key ranges, `execute` → rows), so it can be registered as one when the framework lands.
+declarations; it is idempotent, so a rerun (or a resumed run) writes only what is missing. It is the `execute` of
+the batch kind `contributions.bases` (`core.batch`, yearly, registered in `items/wages.py`): the main run of a
+region and year, then supplementary runs (补充批次) for late declarations and new employees; rows carry the run's id.
 
 Per person of the chunk (active, category 单位职工, with an active enrolment with their unit) without a base in
 force at the start of year Y:
@@ -27,25 +28,22 @@ from django.utils import timezone
 
 from shebao.core.access import is_staff, require_grant
 from shebao.core.audit import audit_write
-from shebao.core.choices import Action, RegionLevel
+from shebao.core.batch import PERIOD_YEAR, BatchKind, batch_run, batch_start, key_ranges, region_prefix
+from shebao.core.batch_models import BatchRun
+from shebao.core.choices import Action
 from shebao.core.errors import ApplicationError, NotFoundError
 from shebao.core.models import Agency, Region
 from shebao.registration.choices import EmployerStatus, EnrolmentStatus, PersonCategory, PersonStatus
 from shebao.registration.models import Employer, Enrolment, Person
+from shebao.rules.source import CachedSource
 
 from ..choices import BaseSource, DeclarationStatus
 from ..models import ContributionBase, WageDeclaration, WageDeclarationLine
 from . import wages_rules as rules
 
 ITEM = "020102"
+KIND = "contributions.bases"
 CHUNK_EMPLOYERS = 500
-
-
-def region_prefix(region: Region) -> str:
-    """The code prefix shared by a region and every region below it (GB/T 2260: 2, 4 or 6 digits)."""
-    return {RegionLevel.PROVINCE: region.code[:2], RegionLevel.PREFECTURE: region.code[:4]}.get(
-        region.level, region.code
-    )
 
 
 def region_get(code) -> Region:
@@ -94,22 +92,19 @@ def plan_base_chunks(region, year: int, *, size: int = CHUNK_EMPLOYERS) -> list[
     statistics of the tables the chunks join are refreshed first."""
     region = region_get(region)
     refresh_statistics()
-    ids = list(
-        Employer.objects.filter(agency__in=agencies_in(region), status=EmployerStatus.ACTIVE)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
+    units = Employer.objects.filter(agency__in=agencies_in(region), status=EmployerStatus.ACTIVE)
+    return key_ranges(units, size=size)
 
 
 def _bound_groups(agencies: list[Agency], year: int) -> dict[tuple, list[int]]:
     """(year start, lower, upper) → agency ids: bounds are looked up once per agency region, not per person."""
     groups: dict[tuple, list[int]] = {}
     cache: dict[str, tuple] = {}
+    params = CachedSource()
     for agency in agencies:
         if agency.region_id not in cache:
-            start = rules.year_start(year, agency.region_id)
-            b = rules.base_bounds(region=agency.region_id, on=start)
+            start = rules.year_start(year, agency.region_id, params=params)
+            b = rules.base_bounds(region=agency.region_id, year=year, params=params)
             cache[agency.region_id] = (start, b.lower, b.upper)
         groups.setdefault(cache[agency.region_id], []).append(agency.pk)
     return groups
@@ -133,7 +128,7 @@ def _bounded(column: str) -> str:
     return f"CASE WHEN {column} IS NULL OR {column} < %s THEN %s WHEN {column} > %s THEN %s ELSE {column} END"
 
 
-def _insert_missing(year: int, start, lower, upper, agency_ids: list[int], lo: int, hi: int, case_id, now) -> int:
+def _insert_missing(year: int, start, lower, upper, agency_ids: list[int], lo: int, hi: int, tag: tuple, now) -> int:
     """INSERT … SELECT the base of every person of the chunk without one in force at the start of the year.
 
     Written so that the cost of a chunk does not grow with the table: the employer range is repeated on persons
@@ -146,9 +141,9 @@ def _insert_missing(year: int, start, lower, upper, agency_ids: list[int], lo: i
     marks = ", ".join(["%s"] * len(agency_ids))
     sql = f"""
         INSERT INTO {cb} (person_id, employer_id, year, valid_from, base, declared_wage, source, case_id,
-                          superseded_by_id, created_at)
+                          batch_run_id, superseded_by_id, created_at)
         SELECT p.id, p.employer_id, %s, %s, {_bounded("l.monthly_wage")}, l.monthly_wage,
-               CASE WHEN l.id IS NULL THEN %s ELSE %s END, %s, NULL, %s
+               CASE WHEN l.id IS NULL THEN %s ELSE %s END, %s, %s, NULL, %s
         FROM {p} p
         JOIN {e} e ON e.id = p.employer_id
         LEFT JOIN {d} d ON d.employer_id = e.id AND d.year = %s AND d.status = %s
@@ -169,7 +164,7 @@ def _insert_missing(year: int, start, lower, upper, agency_ids: list[int], lo: i
         upper,
         str(BaseSource.DEFAULT),
         str(BaseSource.DECLARED),
-        case_id,
+        *tag,
         now,
         year,
         str(DeclarationStatus.APPROVED),
@@ -192,7 +187,7 @@ def _insert_missing(year: int, start, lower, upper, agency_ids: list[int], lo: i
         return max(cur.rowcount, 0)
 
 
-def _replace_defaults(year: int, start, lower, upper, agency_ids: list[int], lo: int, hi: int, case_id, now) -> int:
+def _replace_defaults(year: int, start, lower, upper, agency_ids: list[int], lo: int, hi: int, tag: tuple, now) -> int:
     """Late declarations: a `default` row at the start of the year whose unit has since declared the person's wage
     is superseded by a `declared` row. Three statements: mark the old rows (superseded_by = itself, a marker that
     lives only inside this transaction), insert the new rows, point the old rows at them."""
@@ -214,9 +209,9 @@ def _replace_defaults(year: int, start, lower, upper, agency_ids: list[int], lo:
         cur.execute(
             f"""
             INSERT INTO {cb} (person_id, employer_id, year, valid_from, base, declared_wage, source, case_id,
-                              superseded_by_id, created_at)
+                              batch_run_id, superseded_by_id, created_at)
             SELECT x.person_id, x.employer_id, x.year, x.valid_from, {_bounded("l.monthly_wage")}, l.monthly_wage,
-                   %s, %s, NULL, %s
+                   %s, %s, %s, NULL, %s
             FROM {cb} x
             JOIN {d} d ON d.employer_id = x.employer_id AND d.year = x.year AND d.status = %s
             JOIN {line} l ON l.declaration_id = d.id AND l.person_id = x.person_id
@@ -228,7 +223,7 @@ def _replace_defaults(year: int, start, lower, upper, agency_ids: list[int], lo:
                 upper,
                 upper,
                 str(BaseSource.DECLARED),
-                case_id,
+                *tag,
                 now,
                 str(DeclarationStatus.APPROVED),
                 year,
@@ -249,7 +244,9 @@ def _replace_defaults(year: int, start, lower, upper, agency_ids: list[int], lo:
     return written
 
 
-def determine_bases_for_region(region, year: int, employer_id_range: tuple[int, int], *, case_id=None) -> int:
+def determine_bases_for_region(
+    region, year: int, employer_id_range: tuple[int, int], *, case_id=None, run_id=None
+) -> int:
     """020102 one chunk of the yearly run (set-based, idempotent): bases of the units with ids in the range, within
     `region`; returns the rows written. Runs inside the caller's transaction (the chunk commits as one)."""
     region = region_get(region)
@@ -257,7 +254,7 @@ def determine_bases_for_region(region, year: int, employer_id_range: tuple[int, 
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     rows = 0
     for (start, lower, upper), agency_ids in _bound_groups(agencies_in(region), year).items():
-        args = (year, *_adapt(start, lower, upper), agency_ids, lo, hi, case_id, now)
+        args = (year, *_adapt(start, lower, upper), agency_ids, lo, hi, (case_id, run_id), now)
         rows += _replace_defaults(*args)
         rows += _insert_missing(*args)
     return rows
@@ -267,9 +264,9 @@ def determine_bases_for_employer(*, employer: Employer, year: int, actor=None, c
     """The same determination for one unit (used when its declaration is approved after the yearly run)."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     start, lower, upper = next(iter(_bound_groups([employer.agency], year)))
-    args = (year, *_adapt(start, lower, upper), [employer.agency_id], employer.pk, employer.pk)
-    rows = _replace_defaults(*args, case.pk if case else None, now)
-    rows += _insert_missing(*args, case.pk if case else None, now)
+    tag = (case.pk if case else None, None)
+    args = (year, *_adapt(start, lower, upper), [employer.agency_id], employer.pk, employer.pk, tag, now)
+    rows = _replace_defaults(*args) + _insert_missing(*args)
     if rows:
         audit_write(
             actor=actor,
@@ -283,10 +280,61 @@ def determine_bases_for_employer(*, employer: Employer, year: int, actor=None, c
     return rows
 
 
+# -- the batch kind ----------------------------------------------------------------------------------------------
+
+
+def plan_base_run(run) -> list[tuple[int, int]]:
+    """`plan` of the kind: the run's region and year (`run.params["chunk_size"]` units per chunk, default 500)."""
+    return plan_base_chunks(run.region_id, run.period.year, size=int(run.params.get("chunk_size", CHUNK_EMPLOYERS)))
+
+
+def execute_base_chunk(run, chunk) -> int:
+    """`execute` of the kind: one chunk's bases, each row tagged with the run (`batch_run_id`)."""
+    return determine_bases_for_region(run.region_id, run.period.year, (chunk.key_from, chunk.key_to), run_id=run.pk)
+
+
+BASE_KIND = BatchKind(
+    name=KIND,
+    label_zh="年度缴费基数核定",
+    item_code=ITEM,
+    plan=plan_base_run,
+    execute=execute_base_chunk,
+    period=PERIOD_YEAR,
+    supplementary=True,
+)
+
+
+def contribution_bases_determine_region(*, actor, region, year, progress=None) -> dict:
+    """020102 年度缴费基数核定 for a region: the main batch run of the year, or a supplementary run (补充批次) after it
+    for what came since (late declarations, new employees); executed at once (in-process, or on Celery workers when
+    a broker is configured). Handle grant, region within the actor's agency's (404), year refused naming `year`."""
+    require_grant(actor, ITEM, Action.HANDLE)
+    if not is_staff(actor):
+        raise NotFoundError("区划不在您的数据范围内", field="region")
+    where = region_get(region or actor.agency.region_id)
+    if not where.code.startswith(region_prefix(actor.agency.region)):
+        raise NotFoundError(f"区划 {where.code} 不在您的数据范围内", field="region")
+    year = _check_run_year(year, where)
+    earlier = BatchRun.objects.filter(kind=KIND, region=where, period=dt.date(year, 1, 1)).exists()
+    run = batch_start(actor=actor, kind=KIND, region=where, period=str(year), supplementary=earlier)
+    run = batch_run(run, progress=progress)
+    return {
+        "run": run.pk,
+        "seq": run.seq,
+        "status": run.status,
+        "region": where.code,
+        "year": year,
+        "chunks": run.chunks_total,
+        "rows": run.rows,
+        **base_summary(where, year),
+    }
+
+
 def run_base_determination(
     region, year: int, *, actor=None, progress: Callable[[int, int, int, float], None] | None = None
 ) -> dict:
-    """The whole yearly run for a region: each chunk in its own transaction with one audit row; safe to rerun."""
+    """The yearly determination without a batch run record, each chunk in its own savepoint with one audit row —
+    for seed_demo, which loads everything in one transaction where `batch_run` (durable chunks) cannot run."""
     region = region_get(region)
     chunks = plan_base_chunks(region, year)
     rows, began = 0, time.perf_counter()
@@ -337,15 +385,3 @@ def _check_run_year(year, region: Region) -> int:
     if not current - 1 <= value <= current + 1:
         raise ApplicationError(f"缴费年度应在{current - 1}至{current + 1}年之间", field="year")
     return value
-
-
-def contribution_bases_determine_region(*, actor, region, year, progress=None) -> dict:
-    """020102 年度缴费基数核定 for a region (staff with the handle grant; the region within their agency's)."""
-    require_grant(actor, ITEM, Action.HANDLE)
-    if not is_staff(actor):
-        raise NotFoundError("区划不在您的数据范围内", field="region")
-    region = region_get(region or actor.agency.region_id)
-    if not region.code.startswith(region_prefix(actor.agency.region)):
-        raise NotFoundError(f"区划 {region.code} 不在您的数据范围内", field="region")
-    year = _check_run_year(year, region)
-    return run_base_determination(region, year, actor=actor, progress=progress)

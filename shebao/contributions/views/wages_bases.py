@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shebao.core.access import has_grant
+from shebao.core.batch import batch_runs_for
 from shebao.core.catalog import catalog_view
 from shebao.core.choices import Action, Role
 from shebao.core.errors import ApplicationError, NotFoundError
@@ -31,7 +32,7 @@ from ..selectors.wages import bases_of_person, contribution_base_search
 from ..services import wages_rules as rules
 from ..services.wages_adjust import SOURCES, contribution_base_adjust
 from ..services.wages_bases import contribution_base_determine
-from ..services.wages_batch import base_summary, contribution_bases_determine_region
+from ..services.wages_batch import KIND, base_summary, contribution_bases_determine_region
 
 
 def _current_year(region: str | None) -> int:
@@ -255,17 +256,20 @@ def base_run(request: HttpRequest) -> HttpResponse:
                 form.add_service_error(exc)
                 status = error_status(exc)
             else:
+                which = "主批次" if result["seq"] == 0 else f"补充批次 {result['seq']}"
                 messages.success(
                     request,
-                    f"{result['region']} {result['year']}年度缴费基数核定完成：本次写入 {result['rows']} 条"
-                    f"（{result['chunks']} 个分块）",
+                    f"已发起{result['region']} {result['year']}年度缴费基数核定（批次 #{result['run']}，{which}，"
+                    f"{result['chunks']} 个分块）：已写入 {result['rows']} 条",
                 )
-                return redirect(f"{reverse('contributions:base-run')}?year={result['year']}")
+                return redirect("core:batch-detail", run_id=result["run"])
         else:
             status = 400
+    runs = batch_runs_for(user).filter(kind=KIND).order_by("-period", "-seq")[:10]
     context = {
         "form": form,
         "year": year,
+        "runs": runs,
         "summary": base_summary(region, year),
         "sources": dict(BaseSource.choices),
         "can_run": has_grant(user, "020102", Action.HANDLE),

@@ -27,7 +27,7 @@ def current_year() -> int:
 
 def bounds(year: int | None = None) -> rules.BaseBounds:
     year = year or current_year()
-    return rules.base_bounds(region=REGION, on=rules.year_start(year, REGION))
+    return rules.base_bounds(region=REGION, year=year)
 
 
 def unit_with_staff(agency, n: int = 3, **employer_kw):

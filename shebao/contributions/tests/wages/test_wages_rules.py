@@ -15,28 +15,41 @@ D = Decimal
 
 
 @pytest.mark.parametrize(
-    ("region", "on", "wage", "base", "lower", "upper"),
+    ("region", "year", "wage", "base", "lower", "upper"),
     [
-        # 浙江省 demo average wage 7680 from 2025: bounds 4608.00 – 23040.00
-        ("330102", dt.date(2025, 1, 1), "4607.99", "4608.00", "4608.00", "23040.00"),
-        ("330102", dt.date(2025, 1, 1), "4608.00", "4608.00", "4608.00", "23040.00"),
-        ("330102", dt.date(2025, 1, 1), "8000.004", "8000.00", "4608.00", "23040.00"),
-        ("330102", dt.date(2025, 1, 1), "23040.01", "23040.00", "4608.00", "23040.00"),
-        ("330102", dt.date(2025, 1, 1), None, "4608.00", "4608.00", "23040.00"),
+        # 浙江省 demo average wage 7680 for 2025: bounds 4608.00 – 23040.00
+        ("330102", 2025, "4607.99", "4608.00", "4608.00", "23040.00"),
+        ("330102", 2025, "4608.00", "4608.00", "4608.00", "23040.00"),
+        ("330102", 2025, "8000.004", "8000.00", "4608.00", "23040.00"),
+        ("330102", 2025, "23040.01", "23040.00", "4608.00", "23040.00"),
+        ("330102", 2025, None, "4608.00", "4608.00", "23040.00"),
         # the year before: average 7437 → 4462.20 – 22311.00 (the average wage changes with the year)
-        ("330102", dt.date(2024, 12, 1), "4000", "4462.20", "4462.20", "22311.00"),
+        ("330102", 2024, "4000", "4462.20", "4462.20", "22311.00"),
         # national default 2025: 10342.50 → 6205.50 – 31027.50
-        (None, dt.date(2025, 1, 1), "40000", "31027.50", "6205.50", "31027.50"),
+        (None, 2025, "40000", "31027.50", "6205.50", "31027.50"),
     ],
 )
-def test_bound_base(region, on, wage, base, lower, upper):
-    r = rules.bound_base(declared_monthly_wage=None if wage is None else D(wage), region=region, on=on)
+def test_bound_base(region, year, wage, base, lower, upper):
+    r = rules.bound_base(declared_monthly_wage=None if wage is None else D(wage), region=region, year=year)
     assert (r.base, r.lower, r.upper) == (D(base), D(lower), D(upper))
-    assert [s["parameter"] for s in r.trace[:3]] == [
+    assert [s.parameter for s in r.trace[:3]] == [
         "contribution.average_wage",
         "contribution.base.lower_ratio",
         "contribution.base.upper_ratio",
     ]
+
+
+def test_a_base_equals_the_public_calculators_answer(client):
+    """The same rule function: the `contribution-base` calculator gives the base the determination stores."""
+    res = client.post(
+        "/api/v1/calculate/contribution-base/",
+        {"year": 2025, "declared_monthly_wage": "30000", "region": "330102"},
+        content_type="application/json",
+    )
+    assert res.status_code == 200, res.content
+    ours = rules.bound_base(declared_monthly_wage=D("30000"), region="330102", year=2025)
+    result = res.json()["result"]
+    assert (D(result["base"]), D(result["lower"]), D(result["upper"])) == (ours.base, ours.lower, ours.upper)
 
 
 @pytest.mark.parametrize(

@@ -184,8 +184,10 @@ def test_yearly_run_over_the_api(agencies, clerk, clerk_b, reviewer, api):
     url = "/api/v1/contribution-bases/runs/"
     res = api(clerk).post(url, {"region": "330102", "year": current_year()}, format="json")
     assert res.status_code == 200, res.json()
-    assert res.json()["rows"] == 2 and res.json()["by_source"] == {"default": 2}
-    assert api(clerk).post(url, {"region": "330102", "year": current_year()}, format="json").json()["rows"] == 0
+    assert res.json()["rows"] == 2 and res.json()["by_source"] == {"default": 2} and res.json()["seq"] == 0
+    again = api(clerk).post(url, {"region": "330102", "year": current_year()}, format="json").json()
+    assert (again["rows"], again["seq"], again["status"]) == (0, 1, "done")
+    assert api(clerk).get(f"/api/v1/batch-runs/{again['run']}/").status_code == 200
     assert_refused(api(clerk_b).post(url, {"region": "330102", "year": current_year()}, format="json"), status=404)
     assert_refused(api(reviewer).post(url, {"region": "330102", "year": current_year()}, format="json"), status=403)
     assert_refused(api(clerk).post(url, {"region": "330102", "year": 1990}, format="json"), status=400, field="year")

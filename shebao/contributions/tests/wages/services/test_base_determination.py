@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from io import StringIO
 
@@ -17,6 +18,7 @@ from shebao.contributions.services.wages_batch import (
     plan_base_chunks,
     run_base_determination,
 )
+from shebao.core.batch_models import BatchRun
 from shebao.core.cases import case_approve
 from shebao.core.errors import NotFoundError
 from shebao.core.models import AuditEvent, Case
@@ -119,12 +121,33 @@ def test_a_late_declaration_supersedes_the_default_row_on_rerun(agencies):
     assert run_base_determination("330102", year)["rows"] == 0
 
 
-def test_management_command_runs_the_year_for_a_region(agencies):
+def test_the_yearly_run_is_a_batch_kind_run_from_the_command_line(agencies, clerk):
     unit_with_staff(agencies["a"], 2)
     out = StringIO()
-    call_command("contributions", "determine-bases", "--region", "330100", "--year", str(current_year()), stdout=out)
-    assert "本次写入 2 条" in out.getvalue()
-    assert ContributionBase.objects.count() == 2
+    args = ("--region", "330102", "--period", str(current_year()), "--user", clerk.username)
+    call_command("batch", "start", "contributions.bases", *args, stdout=out)
+    run = BatchRun.objects.get(kind="contributions.bases")
+    call_command("batch", "run", str(run.pk), stdout=out)
+    run.refresh_from_db()
+    assert (run.status, run.rows, run.period) == ("done", 2, dt.date(current_year(), 1, 1))
+    assert set(ContributionBase.objects.values_list("batch_run_id", flat=True)) == {run.pk}
+
+
+def test_main_run_then_supplementary_runs_for_what_came_since(agencies, clerk):
+    year = current_year()
+    unit, (p1, p2) = unit_with_staff(agencies["a"], 2)
+    first = contribution_bases_determine_region(actor=clerk, region="330102", year=year)
+    assert (first["seq"], first["rows"], first["status"]) == (0, 2, "done")
+    _declare(unit, {p1: "9500.00"}, year)  # a late declaration
+    _, (newcomer,) = unit_with_staff(agencies["a"], 1)  # a new unit with an employee
+    second = contribution_bases_determine_region(actor=clerk, region="330102", year=year)
+    assert (second["seq"], second["rows"]) == (1, 2)
+    rows = {b.person_id: b for b in ContributionBase.objects.filter(superseded_by__isnull=True)}
+    assert rows[p1.pk].batch_run_id == second["run"] and rows[p1.pk].base == Decimal("9500.00")
+    assert rows[newcomer.pk].batch_run_id == second["run"]
+    assert rows[p2.pk].batch_run_id == first["run"], "each row is owned by the run that wrote it"
+    third = contribution_bases_determine_region(actor=clerk, region="330102", year=year)
+    assert (third["seq"], third["rows"]) == (2, 0)
 
 
 def test_region_run_service_checks_grant_and_scope(agencies, clerk, clerk_b, reviewer):

@@ -162,10 +162,11 @@ def test_base_pages_list_search_person_and_run(agencies, clerk, client):
     empty = client.get(reverse("contributions:base-list")).content.decode()
     assert "尚未核定缴费基数" in empty
     res = client.post(reverse("contributions:base-run"), {"region": "330102", "year": str(current_year())})
-    assert res.status_code == 302
+    assert res.status_code == 302 and "/batch/" in res["Location"]
     assert ContributionBase.objects.count() == 2
-    run_page = client.get(res["Location"]).content.decode()
-    assert "核定完成" in run_page and 'data-testid="base-summary"' in run_page
+    assert "已发起" in client.get(res["Location"]).content.decode()
+    run_page = client.get(reverse("contributions:base-run")).content.decode()
+    assert 'data-testid="base-summary"' in run_page and "主批次" in run_page
     listed = client.get(reverse("contributions:base-list")).content.decode()
     assert people[0].name in listed and people[0].id_number not in listed
     search = client.post(reverse("contributions:base-list"), {"q": people[1].id_number, "year": current_year()})
