@@ -56,6 +56,14 @@ def array_param(values: Sequence):
     return "{" + ",".join(parts) + "}"
 
 
+def copy_columns(model) -> tuple[list, str]:
+    """The concrete non-pk fields of `model` and the COPY … FROM STDIN statement for them."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
+    return fields, sql
+
+
 def copy_value(field, value):
     """A field value as COPY takes it (choices enums as plain strings, others through the field)."""
     if field.get_internal_type() in _PLAIN_TYPES:
