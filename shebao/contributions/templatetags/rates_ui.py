@@ -1,0 +1,32 @@
+"""Template filters of the rate pages: ratios as percentages, amounts without trailing zeros."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def pct(value) -> str:
+    """A ratio as a percentage: 0.0024 → "0.24%", 0.16 → "16%" ("—" when empty)."""
+    if value in (None, ""):
+        return "—"
+    try:
+        number = Decimal(str(value)) * 100
+    except InvalidOperation:
+        return str(value)
+    return f"{number.normalize():f}%"
+
+
+@register.filter
+def plain(value) -> str:
+    """A decimal without trailing zeros: 1.200 → "1.2", 500.00 → "500" ("—" when empty)."""
+    if value in (None, ""):
+        return "—"
+    try:
+        return f"{Decimal(str(value)).normalize():f}"
+    except InvalidOperation:
+        return str(value)
