@@ -140,6 +140,8 @@ def _check(
     if insurance_types and kind == ChoiceKind.BASE:
         chosen = errors.capture(v.code_list, insurance_types, "insurance_types", {c: c for c in held})
         types = chosen or types
+        if "insurance_types" in errors.errors:
+            errors.raise_if_any()  # which types the request is about comes before what state they are in
     region = person.agency.region_id
     today = timezone.localdate()
     month = None
