@@ -9,6 +9,7 @@ from shebao.core.views import CaseView
 from shebao.registration.models import InsuranceType
 
 from ..choices import ChoiceKind, RateChangeReason
+from ..services.rates_rules import grade_str
 
 
 def pct(value) -> str:
@@ -19,8 +20,8 @@ def pct(value) -> str:
 
 
 def grade_text(value) -> str:
-    """A floating grade as typed ("1.200" → "1.2")."""
-    return "—" if value in (None, "") else f"{Decimal(str(value)).normalize():f}"
+    """A floating grade as the parameters write it ("1.200" → "1.2", "1.000" → "1.0")."""
+    return "—" if value in (None, "") else grade_str(value)
 
 
 def month_text(value) -> str:

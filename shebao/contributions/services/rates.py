@@ -244,7 +244,7 @@ def employer_rate_determine(
         item_code="02020101",
         agency=employer.agency,
         channel=channel_for(actor, channel),
-        summary=f"工伤保险费率核定：{employer.name}（{rate.risk_class}类，档次 {rate.float_grade.normalize():f}，"
+        summary=f"工伤保险费率核定：{employer.name}（{rate.risk_class}类，档次 {rules.grade_str(rate.float_grade)}，"
         f"费率 {_pct(rate.employer_rate)}，{month:%Y-%m} 起）",
         payload=payload,
         employer=employer,
@@ -390,7 +390,9 @@ def employer_rate_change(
             f"单位登记的工伤风险类别未变化（{risk_class}类）；行业变更请先办理单位变更登记（01010102）",
         )
     if grade is not None and risk_class == current.risk_class and grade == current.float_grade:
-        errors.add("float_grade", f"费率未发生变化（现行：{risk_class}类，档次 {current.float_grade.normalize():f}）")
+        errors.add(
+            "float_grade", f"费率未发生变化（现行：{risk_class}类，档次 {rules.grade_str(current.float_grade)}）"
+        )
     rate = None
     if month:
         _check_month(

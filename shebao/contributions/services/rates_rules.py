@@ -86,6 +86,12 @@ def _number_list(pv: ParamValue, field_name: str) -> tuple[Decimal, ...]:
     return values
 
 
+def grade_str(grade) -> str:
+    """A floating grade as the parameters write it: 1.000 → "1.0", 1.200 → "1.2", 0.500 → "0.5"."""
+    text = f"{Decimal(str(grade)).normalize():f}"
+    return text if "." in text else f"{text}.0"
+
+
 def parse_decimal(value, field_name: str, label: str, *, places: int = 2) -> Decimal:
     """A positive decimal typed by a person ("1.2", "6000.00"; full-width digits allowed, never a float)."""
     if isinstance(value, float):

@@ -87,8 +87,8 @@ def _injury_line(employer: Employer, month: dt.date, name: str, individual) -> t
             base, reference = base_pv.as_decimal(), base_pv.legal_reference
         except ApplicationError:
             pass
-    grade = row.float_grade.normalize() if row.float_grade is not None else None
-    detail = f"第{row.risk_class}类行业基准费率 {base} × 浮动档次 {grade:f}" if base is not None and grade else ""
+    grade = rules.grade_str(row.float_grade) if row.float_grade is not None else None
+    detail = f"第{row.risk_class}类行业基准费率 {base} × 浮动档次 {grade}" if base is not None and grade else ""
     line = RateLine(
         INJURY,
         name,

@@ -22,6 +22,14 @@ def pct(value) -> str:
 
 
 @register.filter
+def grade(value) -> str:
+    """A floating grade: 1.000 → "1.0", 1.200 → "1.2" ("—" when empty)."""
+    from shebao.contributions.services.rates_rules import grade_str
+
+    return "—" if value in (None, "") else grade_str(value)
+
+
+@register.filter
 def plain(value) -> str:
     """A decimal without trailing zeros: 1.200 → "1.2", 500.00 → "500" ("—" when empty)."""
     if value in (None, ""):

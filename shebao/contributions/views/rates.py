@@ -202,7 +202,7 @@ class EmployerRateChangeView(_EmployerRateView):
         month = v.month_add(timezone.localdate().replace(day=1), 1)
         initial = {"valid_from": f"{month:%Y-%m}"}
         if current and current.float_grade is not None:
-            initial["float_grade"] = format(current.float_grade.normalize(), "f")
+            initial["float_grade"] = rules.grade_str(current.float_grade)
         return initial
 
     def submit(self, form, employer) -> Case:
