@@ -6,6 +6,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from shebao.core.money import to_fen
+
 register = template.Library()
 
 
@@ -27,6 +29,17 @@ def grade(value) -> str:
     from shebao.contributions.services.rates_rules import grade_str
 
     return "—" if value in (None, "") else grade_str(value)
+
+
+@register.filter
+def yuan(value) -> str:
+    """An amount to the fen: 6000 → "6000.00" ("—" when empty)."""
+    if value in (None, ""):
+        return "—"
+    try:
+        return f"{to_fen(Decimal(str(value)))}"
+    except InvalidOperation:
+        return str(value)
 
 
 @register.filter
