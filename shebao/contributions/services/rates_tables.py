@@ -71,6 +71,14 @@ def _join(*refs: str) -> str:
     return "；".join(dict.fromkeys(r for r in refs if r))
 
 
+def _parts_reference(employer_pv, individual_pv) -> str:
+    """One reference when both parts rest on the same document, else each part's."""
+    refs = {label: pv.legal_reference for label, pv in (("单位", employer_pv), ("个人", individual_pv)) if pv}
+    if len(set(refs.values())) <= 1:
+        return next(iter(refs.values()), "")
+    return "；".join(f"{label}：{ref}" for label, ref in refs.items() if ref)
+
+
 def _injury_line(employer: Employer, month: dt.date, name: str, individual) -> tuple[RateLine, list[str]]:
     row = employer_rate_for(employer, INJURY, month)
     rate_individual = individual.as_decimal() if individual else None
@@ -137,7 +145,7 @@ def employer_rate_table(employer: Employer, month: dt.date, *, source=None) -> R
                 individual_pv.as_decimal() if individual_pv else None,
                 "parameter",
                 effective_from=max(dates),
-                reference=_join(*(pv.legal_reference for pv in (employer_pv, individual_pv) if pv)),
+                reference=_parts_reference(employer_pv, individual_pv),
             )
         )
     return table
