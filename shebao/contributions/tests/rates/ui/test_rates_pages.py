@@ -242,3 +242,16 @@ def test_portal_pages_are_for_their_roles(client, agencies, clerk):
     assert client.get(reverse("contributions:rates-persons")).status_code == 302
     client.logout()
     assert client.get(reverse("contributions:rates-my-determine")).status_code == 302  # to the login page
+
+
+def test_registration_pages_link_to_the_rate_pages(client, agencies, clerk):
+    unit = rated_employer(agencies["a"])
+    person = flexible_worker(agencies["a"])
+    employee = PersonFactory(employer=unit)
+    login(client, clerk)
+    html = client.get(reverse("registration:employer-detail", args=[unit.pk])).content.decode()
+    assert reverse("contributions:rates-employer", args=[unit.pk]) in html
+    html = client.get(reverse("registration:person-detail", args=[person.pk])).content.decode()
+    assert reverse("contributions:rates-person", args=[person.pk]) in html
+    html = client.get(reverse("registration:person-detail", args=[employee.pk])).content.decode()
+    assert reverse("contributions:rates-person", args=[employee.pk]) not in html
