@@ -12,6 +12,7 @@ from django.utils import timezone
 from shebao.conftest import make_user
 from shebao.core.choices import Role
 from shebao.tests.conftest import browser, login, needs_chromium  # noqa: F401  (the browser fixture)
+from shebao.tests.test_accessibility import _axe, _english
 from shebao.tests.test_browser import ARTIFACTS
 
 from ..conftest import rated_employer, resident
@@ -38,11 +39,13 @@ def test_resident_chooses_a_tier_in_elder_mode(live_server, people, browser):  #
     ARTIFACTS.mkdir(exist_ok=True)
     year = timezone.localdate().year
 
-    me = login(browser, base, "lizb", viewport=(1280, 900))
+    me = login(browser, base, "lizb", viewport=(1280, 900), bypass_csp=True)  # axe is injected
     me.get_by_role("link", name="缴费档次·基数").first.click()
     me.wait_for_url(f"{base}/contributions/rates/my/")
+    assert _axe(me) == [] and not _english(me) - {"lizb"}
     me.get_by_role("button", name="长辈模式").click()
     assert me.evaluate("document.documentElement.classList.contains('sb-elder')")
+    assert _axe(me) == []  # WCAG 2.1 A/AA in 长辈模式 too
     assert "补贴 60 元" in me.get_by_test_id("tier-options").inner_text()
     me.get_by_role("link", name="选择缴费档次").click()
     me.wait_for_url(f"{base}/contributions/rates/my/determine/")
@@ -51,6 +54,7 @@ def test_resident_chooses_a_tier_in_elder_mode(live_server, people, browser):  #
     # A tier not offered cannot be picked; an empty choice is reported next to the field.
     me.get_by_role("button", name="提交申请").click()
     assert "缴费档次" in me.locator("#id_amount_errors").inner_text()
+    assert _axe(me) == [] and not _english(me) - {"lizb"}  # the re-shown form with its errors
     me.select_option("#id_amount", "1500")
     me.select_option("#id_valid_from", f"{year}-01")
     me.get_by_role("button", name="提交申请").click()
@@ -83,14 +87,16 @@ def test_resident_chooses_a_tier_in_elder_mode(live_server, people, browser):  #
 def test_clerk_reads_a_rate_table_and_opens_the_change(live_server, people, browser):  # noqa: F811
     base = live_server.url
     ARTIFACTS.mkdir(exist_ok=True)
-    clerk = login(browser, base, "clerk_a")
+    clerk = login(browser, base, "clerk_a", bypass_csp=True)  # axe is injected
     clerk.get_by_role("link", name="单位费率").first.click()
     clerk.get_by_role("link", name="杭州浮动费率测试有限公司").click()
     table = clerk.get_by_test_id("rate-table").inner_text()
     assert "0.32%" in table and "单位核定费率" in table and "统筹地区费率" in table
+    assert _axe(clerk) == []
     clerk.screenshot(path=str(ARTIFACTS / "rates-employer-table.png"), full_page=True)
     clerk.get_by_role("link", name="费率调整").click()
     clerk.wait_for_url(re.compile(r".*/rates/employers/\d+/change/$"))
     assert clerk.input_value("#id_float_grade") == "0.8"
+    assert _axe(clerk) == []
     clerk.screenshot(path=str(ARTIFACTS / "rates-employer-change-form.png"), full_page=True)
     clerk.context.close()
