@@ -19,6 +19,7 @@ from django.utils import timezone
 from shebao.core import validation as v
 from shebao.core.access import is_staff, require_grant
 from shebao.core.audit import AuditEntry, audit_write_many
+from shebao.core.cases import next_number
 from shebao.core.choices import Action
 from shebao.core.errors import ApplicationError
 from shebao.core.models import Agency, CaseKey, Region
@@ -118,6 +119,7 @@ def employer_rate_determine_region(*, actor=None, region: str, from_month, float
     month = errors.capture(v.parse_month, from_month, "from_month", "起始月")
     grade = errors.capture(rules.parse_decimal, float_grade, "float_grade", "浮动费率档次", places=3)
     errors.raise_if_any()
+    next_number("contributions.determine_rates")  # row lock: concurrent region runs queue instead of colliding
     agencies = _agencies_under(place, actor)
     if not agencies:
         raise ApplicationError(f"区划 {place.code} 下没有您可办理的经办机构", field="region")

@@ -9,6 +9,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from shebao.contributions.choices import ReceivableKind
 from shebao.contributions.models import EmployerRate, Receivable
@@ -142,3 +143,35 @@ def test_removed_work_injury_insurance_is_skipped(agencies):
         active=False, end_month=dt.date(2026, 1, 1)
     )
     assert employer_rate_determine_region(region="330100", from_month="2026-01").created == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks of PostgreSQL")
+def test_two_runs_at_once_rate_each_unit_once(agencies):
+    import threading
+
+    from django.db import connection as conn
+
+    from ..conftest import load_test_parameters
+
+    load_test_parameters()
+    units = [EmployerFactory(agency=agencies["a" if i % 2 else "b"]) for i in range(30)]
+    results, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(employer_rate_determine_region(region="330100", from_month=f"{this_month():%Y-%m}").created)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and sorted(results) == [0, 30]
+    assert EmployerRate.objects.count() == 30 == len({u.pk for u in units})
