@@ -224,9 +224,10 @@ class _TraceOut(serializers.Serializer):
     value = serializers.CharField()
     effective_from = serializers.DateField(allow_null=True)
     reference = serializers.CharField(allow_blank=True)
+    region = serializers.CharField(allow_null=True, help_text="适用取值的区划（空为全国）")
 
     class Meta:
-        ref_name = "RuleTraceStep"
+        ref_name = "RateRuleTraceStep"
 
 
 class _ChoiceRowOut(serializers.Serializer):

@@ -1,9 +1,10 @@
-"""The rules of 02020101–02020202 as functions of a parameter source: rates, floating grades, tiers, base bands.
+"""The rules of 02020101–02020202 as this area uses them: rates, floating grades, tiers, base bands, periods.
 
-Every parameter this area reads goes through `lookup` (the one switch point: until `shebao.rules` lands it is
-`core.parameters.param_lookup`; a batch may pass a cached source). Each function returns its result with a
-`trace` of the parameters it used (step, parameter, value, effective_from, reference), as the calculators do.
-Values are `Decimal`; a wrong or missing parameter is an `ApplicationError` naming the caller's field.
+The rule arithmetic is `shebao.rules.contributions` — the same functions the public calculators and the batch run
+(`injury_rate`, `resident_pension`, `base_bounds`) — read through a parameter source (`shebao.rules.source`; a
+batch may pass a `CachedSource`). This module adapts them to the items: errors named after the item's fields, the
+list of tiers with their subsidies, the periods from which a choice or a rate may take effect. Each result keeps
+the rule's `trace` (step, parameter, value, effective_from, reference, region).
 """
 
 from __future__ import annotations
@@ -11,16 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from shebao.core.errors import ApplicationError
 from shebao.core.money import to_fen
-from shebao.core.parameters import ParamValue, param_lookup
+from shebao.core.parameters import ParamValue, parameter_list
+from shebao.rules import contributions as rules
+from shebao.rules.source import ParamSource, default_source
+from shebao.rules.trace import TraceStep
 
-ParamSource = Callable[..., ParamValue]  # (key, *, region, on) -> ParamValue
-RATE_PLACES = Decimal("0.000001")  # EmployerRate.employer_rate has 6 decimal places
+RATE_PLACES = Decimal("0.000001")  # EmployerRate.employer_rate has 6 decimal places (base × grade is exact in it)
 GRADE_PLACES = Decimal("0.001")
 INJURY_TYPE = "410"
 RESIDENT_PENSION = "170"
@@ -29,33 +31,16 @@ _DECIMAL_TEXT = re.compile(r"[0-9]{1,10}(\.[0-9]{1,8})?", re.ASCII)
 
 
 def lookup(key: str, *, region: str | None, on: dt.date, source: ParamSource | None = None) -> ParamValue:
-    """The parameter `key` for `region` on `on` (the one place this area reads parameters)."""
-    return (source or param_lookup)(key, region=region, on=on)
+    """The parameter `key` for `region` on `on`, from the rules' parameter source."""
+    return (source or default_source())(key, region, on)
 
 
-@dataclass(frozen=True)
-class Step:
-    """One step of a trace: what was looked up, its value, from when, and its legal reference."""
-
-    step: str
-    parameter: str
-    value: str
-    effective_from: dt.date | None
-    reference: str
-
-    def as_dict(self) -> dict:
-        """The step as the APIs show it."""
-        return {
-            "step": self.step,
-            "parameter": self.parameter,
-            "value": self.value,
-            "effective_from": self.effective_from.isoformat() if self.effective_from else None,
-            "reference": self.reference,
-        }
-
-
-def _step(label: str, pv: ParamValue) -> Step:
-    return Step(label, pv.key, pv.value, pv.effective_from, pv.legal_reference)
+def _as_field(field_name: str, rule, **kwargs):
+    """Call a rule; its ApplicationError (named after a calculator input) is re-raised against this item's field."""
+    try:
+        return rule(**kwargs)
+    except ApplicationError as exc:
+        raise ApplicationError(exc.message, field=field_name) from None
 
 
 def _param(key: str, *, region, on, source, field_name: str, label: str) -> ParamValue:
@@ -65,25 +50,6 @@ def _param(key: str, *, region, on, source, field_name: str, label: str) -> Para
         raise ApplicationError(
             f"{label}未配置（参数 {key}，{on:%Y-%m}），请系统管理员补充业务参数", field=field_name
         ) from None
-
-
-def _number(pv: ParamValue, field_name: str) -> Decimal:
-    try:
-        return pv.as_decimal()
-    except ApplicationError as exc:
-        raise ApplicationError(exc.message, field=field_name) from None
-
-
-def _number_list(pv: ParamValue, field_name: str) -> tuple[Decimal, ...]:
-    try:
-        values = tuple(Decimal(part.strip()) for part in pv.value.split(",") if part.strip())
-    except InvalidOperation:
-        values = ()
-    if not values or any(not v.is_finite() or v <= 0 for v in values):
-        raise ApplicationError(
-            f"参数 {pv.key} 的取值“{pv.value}”不是以逗号分隔的数值列表，请系统管理员更正该参数", field=field_name
-        )
-    return values
 
 
 def grade_str(grade) -> str:
@@ -126,7 +92,7 @@ class InjuryRate:
     employer_rate: Decimal
     grades: tuple[Decimal, ...]
     reference: str
-    trace: list[Step] = field(default_factory=list)
+    trace: tuple[TraceStep, ...]
 
 
 def injury_grades(risk_class: int, *, region, on: dt.date, source=None, field_name: str = "float_grade"):
@@ -139,43 +105,35 @@ def injury_grades(risk_class: int, *, region, on: dt.date, source=None, field_na
         field_name=field_name,
         label=f"工伤保险第{risk_class}类行业浮动费率档次",
     )
-    return _number_list(pv, field_name), pv
+    return tuple(Decimal(g) for g in parameter_list(pv.value)), pv
 
 
 def injury_rate(
     risk_class: int, grade: Decimal, *, region, on: dt.date, source=None, field_name: str = "float_grade"
 ) -> InjuryRate:
-    """02020101: the rate of a class and grade on a date; a grade not among the class's grades is refused."""
-    if not 1 <= int(risk_class) <= 8:
-        raise ApplicationError("工伤风险类别应为1–8的整数", field="risk_class")
-    grades, grades_pv = injury_grades(risk_class, region=region, on=on, source=source, field_name=field_name)
-    shown = "、".join(format(g, "f") for g in grades)
-    if grade not in grades:
-        raise ApplicationError(
-            f"浮动费率档次 {format(grade, 'f')} 不是第{risk_class}类行业的档次（可选：{shown}）", field=field_name
-        )
-    base_pv = _param(
-        f"contribution.injury.base_rate.{risk_class}",
-        region=region,
+    """02020101: `shebao.rules.contributions.injury_rate` for the unit's class and grade on a date; a grade not
+    among the class's grades is refused naming `field_name`."""
+    result = _as_field(
+        field_name,
+        rules.injury_rate,
         on=on,
-        source=source,
-        field_name=field_name,
-        label=f"工伤保险第{risk_class}类行业基准费率",
-    )
-    base = _number(base_pv, field_name)
-    rate = (base * grade).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
-    return InjuryRate(
         risk_class=int(risk_class),
-        float_grade=grade.quantize(GRADE_PLACES),
-        base_rate=base,
-        employer_rate=rate,
-        grades=grades,
-        reference=base_pv.legal_reference,
-        trace=[
-            _step(f"第{risk_class}类行业浮动档次", grades_pv),
-            _step(f"第{risk_class}类行业基准费率", base_pv),
-            Step("单位费率 = 基准费率 × 浮动档次", "", format(rate, "f"), None, base_pv.legal_reference),
-        ],
+        grade=grade,
+        region=region,
+        params=source,
+        field=field_name,
+    )
+    reference = next(
+        (s.reference for s in result.trace if s.parameter == f"contribution.injury.base_rate.{risk_class}"), ""
+    )
+    return InjuryRate(
+        risk_class=result.risk_class,
+        float_grade=result.grade.quantize(GRADE_PLACES),
+        base_rate=result.base_rate,
+        employer_rate=result.rate.quantize(RATE_PLACES, rounding=ROUND_HALF_UP),
+        grades=result.grades,
+        reference=reference,
+        trace=result.trace,
     )
 
 
@@ -205,7 +163,7 @@ class TierOptions:
     """The tiers offered in a year with their subsidies, and the trace."""
 
     tiers: tuple[Tier, ...]
-    trace: list[Step]
+    trace: tuple[TraceStep, ...]
 
     def get(self, amount: Decimal) -> Tier | None:
         """The tier of that amount, or None."""
@@ -213,36 +171,27 @@ class TierOptions:
 
 
 def resident_tiers(*, region, on: dt.date, source=None, field_name: str = "tier") -> TierOptions:
-    """The resident pension tiers on a date and each one's subsidy (low below `high_from_tier`, high from it)."""
-    tiers_pv = _param(
-        "contribution.resident_pension.tiers",
+    """The resident pension tiers of the year of `on`, each with its subsidy (`rules.resident_pension` per tier)."""
+    from shebao.rules.source import CachedSource
+
+    source = source or CachedSource()  # twelve tiers, each parameter read once
+    pv = _as_field(
+        field_name,
+        lookup,
+        key="contribution.resident_pension.tiers",
         region=region,
-        on=on,
+        on=rules.year_end(on.year),
         source=source,
-        field_name=field_name,
-        label="城乡居民养老保险缴费档次",
     )
-    low_pv, high_pv, from_pv = (
-        _param(
-            f"contribution.resident_pension.subsidy.{name}",
-            region=region,
-            on=on,
-            source=source,
-            field_name=field_name,
-            label=label,
-        )
-        for name, label in (("low", "缴费补贴"), ("high", "较高档次缴费补贴"), ("high_from_tier", "较高补贴起始档次"))
-    )
-    low, high, threshold = (_number(pv, field_name) for pv in (low_pv, high_pv, from_pv))
-    amounts = _number_list(tiers_pv, field_name)
-    tiers = tuple(Tier(to_fen(a), to_fen(high if a >= threshold else low)) for a in amounts)
-    trace = [
-        _step("缴费档次", tiers_pv),
-        _step("缴费补贴", low_pv),
-        _step("较高档次缴费补贴", high_pv),
-        _step("较高补贴起始档次", from_pv),
+    results = [
+        _as_field(field_name, rules.resident_pension, year=on.year, tier=Decimal(t), region=region, params=source)
+        for t in parameter_list(pv.value)
     ]
-    return TierOptions(tiers, trace)
+    if not results:
+        raise ApplicationError("城乡居民养老保险缴费档次未配置", field=field_name)
+    steps = [s for s in results[0].trace if s.parameter]
+    steps += [s for r in results[1:] for s in r.trace if s.parameter and s not in steps]
+    return TierOptions(tuple(Tier(r.tier, r.subsidy) for r in results), tuple(steps))
 
 
 @dataclass(frozen=True)
@@ -252,40 +201,13 @@ class BaseBand:
     lower: Decimal
     upper: Decimal
     average_wage: Decimal
-    trace: list[Step]
+    trace: tuple[TraceStep, ...]
 
 
 def flexible_band(*, region, on: dt.date, source=None, field_name: str = "base") -> BaseBand:
-    """The flexible workers' base band on a date: lower/upper ratio × the average wage of that contribution year."""
-    wage_pv = _param(
-        "contribution.average_wage", region=region, on=on, source=source, field_name=field_name, label="社会平均工资"
-    )
-    lower_pv = _param(
-        "contribution.flexible.base.lower_ratio",
-        region=region,
-        on=on,
-        source=source,
-        field_name=field_name,
-        label="灵活就业人员缴费基数下限比例",
-    )
-    upper_pv = _param(
-        "contribution.flexible.base.upper_ratio",
-        region=region,
-        on=on,
-        source=source,
-        field_name=field_name,
-        label="灵活就业人员缴费基数上限倍数",
-    )
-    wage = _number(wage_pv, field_name)
-    lower = to_fen(wage * _number(lower_pv, field_name))
-    upper = to_fen(wage * _number(upper_pv, field_name))
-    trace = [
-        _step("全口径城镇单位就业人员月平均工资", wage_pv),
-        _step("缴费基数下限比例", lower_pv),
-        _step("缴费基数上限倍数", upper_pv),
-        Step("缴费基数范围", "", f"{lower}–{upper}", None, ""),
-    ]
-    return BaseBand(lower, upper, wage, trace)
+    """The flexible workers' base band in force on `on` (`rules.base_bounds`, category flexible)."""
+    bounds = _as_field(field_name, rules.base_bounds, on=on, region=region, category=rules.FLEXIBLE, params=source)
+    return BaseBand(to_fen(bounds.lower), to_fen(bounds.upper), to_fen(bounds.average_wage), bounds.trace)
 
 
 def _month_add(month: dt.date, n: int) -> dt.date:

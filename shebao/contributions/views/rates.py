@@ -143,8 +143,8 @@ class _EmployerRateView(ItemFormView):
             return ()
         return grades
 
-    def get_form(self):
-        return self.form_class(self.request.POST or None, initial=self.get_initial(), grades=self.grades())
+    def get_form_kwargs(self) -> dict:
+        return {"grades": self.grades()}
 
     def get_context_data(self, **extra) -> dict:
         employer = self.subject

@@ -180,21 +180,19 @@ class _ChoiceView(ItemFormView):
             initial["insurance_types"] = [line.insurance_type for line in view.lines]
         return initial
 
-    def get_form(self):
+    def get_form_kwargs(self) -> dict:
         view = self.overview()
         years = ()
         if view.kind == ChoiceKind.TIER:
             first = self.first_period().year if self.first else (view.next_period or timezone.localdate()).year
             years = range(first, max(first, timezone.localdate().year + 1) + 1)
-        return self.form_class(
-            self.request.POST or None,
-            initial=self.get_initial(),
-            kind=view.kind or ChoiceKind.BASE,
-            options=view.options,
-            types=[(line.insurance_type, f"{line.insurance_type} {line.name}") for line in view.lines],
-            years=years,
-            staff=self.staff_only,
-        )
+        return {
+            "kind": view.kind or ChoiceKind.BASE,
+            "options": view.options,
+            "types": [(line.insurance_type, f"{line.insurance_type} {line.name}") for line in view.lines],
+            "years": years,
+            "staff": self.role is None,
+        }
 
     def get_context_data(self, **extra) -> dict:
         view = self.overview()
@@ -203,12 +201,12 @@ class _ChoiceView(ItemFormView):
             person=self.subject,
             view=view,
             period=period_label(view.kind, start) if view.kind and start else "",
-            portal=not self.staff_only,
+            portal=self.role is not None,
             **extra,
         )
 
     def back_url(self) -> str:
-        if not self.staff_only:
+        if self.role is not None:
             return reverse("contributions:rates-my")
         return reverse("contributions:rates-person", args=[self.subject.pk])
 
@@ -242,12 +240,7 @@ class PersonChoiceChangeView(_ChoiceView):
 class _MyChoiceView(_ChoiceView):
     """Online in 我的社保: the insured person's own record only (other roles go to their start page)."""
 
-    staff_only = False
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.role != Role.INSURED:
-            return redirect("core:dashboard")
-        return super().dispatch(request, *args, **kwargs)
+    role = Role.INSURED
 
     def get_subject(self):
         if not self.request.user.person_id:
