@@ -20,8 +20,9 @@ PARAMETERS = Path(__file__).with_name("parameters.yaml")
 
 
 def load_test_parameters() -> None:
-    """Replace every `contribution.*` parameter by the test set (whatever YAML the database was migrated with)."""
-    Parameter.objects.filter(key__startswith="contribution.").delete()
+    """Replace every `contribution.*` rate and base parameter by the test set (whatever YAML the database was
+    migrated with); the calendar of the contribution year (`contribution.year_start_month`) keeps its shipped value."""
+    Parameter.objects.filter(key__startswith="contribution.").exclude(key="contribution.year_start_month").delete()
     doc = yaml.safe_load(PARAMETERS.read_text(encoding="utf-8"))
     rows = []
     for key, spec in doc["parameters"].items():
