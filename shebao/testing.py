@@ -3,6 +3,10 @@
 Import from tests only::
 
     from shebao.testing import assert_refused, count_rows, api_client_for, login, ItemTestCase
+    from shebao.testing import material_files, material_uploads, materials_waiver
+
+The materials helpers hand in a genuine PDF per required material of an item (or record 容缺受理) — explicitly, at
+each call: nothing here turns the materials check off.
 
 `ItemTestCase` gives every business item the same checks in the service, the API and the UI; see docs/testing.md
 and `shebao/registration/tests/services/test_items_kit.py`.
@@ -14,12 +18,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.http import HttpResponse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from shebao.core.errors import ApplicationError
+from shebao.core.materials import MaterialFile, SubmittedMaterials, material_fields, required_materials
 
 
 @dataclass(frozen=True)
@@ -170,8 +176,39 @@ def json_of(response) -> dict:
 
 
 def form_data(data: dict) -> dict:
-    """A dict as a browser posts it: lists stay lists, None becomes "", everything else text."""
-    return {k: (v if isinstance(v, list) else "" if v is None else str(v)) for k, v in data.items()}
+    """A dict as a browser posts it: lists stay lists, None becomes "", files stay files, everything else text."""
+    return {
+        k: (v if isinstance(v, list | SimpleUploadedFile) else "" if v is None else str(v)) for k, v in data.items()
+    }
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Materials (申请材料) handed in with an application
+# ----------------------------------------------------------------------------------------------------------------
+
+WAIVER_REASON = "申请人书面承诺5个工作日内补交"
+
+
+def material_pdf(name: str = "材料.pdf") -> SimpleUploadedFile:
+    """A genuine one-page PDF upload (the content is checked on upload)."""
+    from shebao.core.tests.samples import PDF
+
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
+def material_files(item_code: str) -> SubmittedMaterials:
+    """A PDF for each required material of the item (for a service call as a clerk at the window)."""
+    return SubmittedMaterials(files=tuple(MaterialFile(m.name, material_pdf()) for m in required_materials(item_code)))
+
+
+def materials_waiver(reason: str = WAIVER_REASON) -> SubmittedMaterials:
+    """No files, 容缺受理 with a reason (the clerk accepts the case with its materials owed)."""
+    return SubmittedMaterials(waiver=reason)
+
+
+def material_uploads(item_code: str) -> dict[str, SimpleUploadedFile]:
+    """`material_<n>` → a PDF for each required material: the UI form's and the API multipart body's file fields."""
+    return {key: material_pdf() for key, m in material_fields(item_code) if m.required}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -183,7 +220,10 @@ def form_data(data: dict) -> dict:
 class Submission:
     """One request of a business item, in the three channels: service call, API body and UI form.
 
-    Build it once per test so that the same request can be sent twice (the duplicate-case check).
+    Build it once per test so that the same request can be sent twice (the duplicate-case check). `materials`
+    says how the application carries the item's required materials: "files" (a genuine PDF per required
+    material, fresh for every request), "waiver" (容缺受理 with a reason) or "none" (refused at the window when
+    the item's checklist has a required material).
     """
 
     service: Callable  # the item's service, called as service(actor=..., **kwargs)
@@ -194,10 +234,42 @@ class Submission:
     ui_form: dict
     id_number: str | None = None  # the ID number of the person the case concerns (maker-checker by person)
     api_format: str = "json"
+    materials: str = "files"
+    item_code: str = ""  # default: the item the service is registered for
+
+    @property
+    def code(self) -> str:
+        return self.item_code or self.service.catalog_codes[0]
+
+    def service_materials(self) -> SubmittedMaterials | None:
+        """The `materials` argument of the service call."""
+        if self.materials == "files":
+            return material_files(self.code)
+        if self.materials == "waiver":
+            return materials_waiver()
+        return None
 
     def call(self, actor):
-        """Call the service as `actor`."""
-        return self.service(actor=actor, **self.kwargs)
+        """Call the service as `actor`, with the materials."""
+        return self.service(actor=actor, **self.kwargs, materials=self.service_materials())
+
+    def post_api(self, client):
+        """POST the API request: multipart with the files, or JSON (with `materials_waiver` for a waiver)."""
+        body = dict(self.api_body)
+        if self.materials == "files" and required_materials(self.code):
+            return client.post(self.api_url, {**body, **material_uploads(self.code)}, format="multipart")
+        if self.materials == "waiver":
+            body["materials_waiver"] = WAIVER_REASON
+        return client.post(self.api_url, body, format=self.api_format)
+
+    def post_ui(self, client):
+        """POST the form as a browser does (multipart), with the files or the 容缺受理 fields."""
+        form = form_data(self.ui_form)
+        if self.materials == "files":
+            form.update(material_uploads(self.code))
+        elif self.materials == "waiver":
+            form.update({"materials_waiver_on": "on", "materials_waiver": WAIVER_REASON})
+        return client.post(self.ui_url, form)
 
 
 @dataclass
@@ -301,9 +373,11 @@ class ItemTestCase:
 
     def test_kit_api_submission_opens_a_case(self, kit):
         s = self.submission(kit, self.subject(kit))
-        res = api_client_for(kit.clerk).post(s.api_url, s.api_body, format=s.api_format)
+        res = s.post_api(api_client_for(kit.clerk))
         case = self._case(res)
         assert case.item_id == self.item_code and res.json()["status"] == "accepted"
+        required = sorted(m.name for m in required_materials(self.item_code))
+        assert sorted(a["kind"] for a in res.json()["attachments"]) == required, "the files became attachments"
 
     def test_kit_ui_submission_redirects_to_the_case(self, kit, client):
         from django.urls import reverse
@@ -311,10 +385,12 @@ class ItemTestCase:
         from shebao.core.models import Case
 
         s = self.submission(kit, self.subject(kit))
-        res = login(client, kit.clerk).post(s.ui_url, form_data(s.ui_form))
+        res = s.post_ui(login(client, kit.clerk))
         assert res.status_code == 302, res.content.decode()[:3000]
         case = Case.objects.get(item_id=self.item_code)
         assert res["Location"] == reverse("core:case-detail", args=[case.pk])
+        required = sorted(m.name for m in required_materials(self.item_code))
+        assert sorted(case.attachments.values_list("kind", flat=True)) == required, "the files became attachments"
 
     # --- scope: another agency's clerk gets 404 and nothing is written -----------------------------------------
 
@@ -329,7 +405,7 @@ class ItemTestCase:
         s = self.submission(kit, self.subject(kit))
         client = api_client_for(kit.clerk_b)
         assert_refused(
-            lambda: client.post(s.api_url, s.api_body, format=s.api_format), status=404, nothing_saved=self._guarded()
+            lambda: s.post_api(client), status=404, nothing_saved=self._guarded()
         )
 
     def test_kit_out_of_scope_clerk_ui_404(self, kit, client):
@@ -337,7 +413,7 @@ class ItemTestCase:
             pytest.skip("the form offers no other agency's object")
         s = self.submission(kit, self.subject(kit))
         login(client, kit.clerk_b)
-        assert_refused(lambda: client.post(s.ui_url, form_data(s.ui_form)), status=404, nothing_saved=self._guarded())
+        assert_refused(lambda: s.post_ui(client), status=404, nothing_saved=self._guarded())
 
     # --- bad input: 4xx naming the field, nothing saved ---------------------------------------------------------
 
@@ -349,7 +425,7 @@ class ItemTestCase:
         s = self.bad_submission(kit, self.subject(kit))
         client = api_client_for(kit.clerk)
         assert_refused(
-            lambda: client.post(s.api_url, s.api_body, format=s.api_format),
+            lambda: s.post_api(client),
             status=400,
             field=self.bad_field,
             nothing_saved=self._guarded(),
@@ -359,7 +435,7 @@ class ItemTestCase:
         s = self.bad_submission(kit, self.subject(kit))
         login(client, kit.clerk)
         before = count_rows(*self._guarded())
-        res = client.post(s.ui_url, form_data(s.ui_form))
+        res = s.post_ui(client)
         assert_refused(res, status=400, field=self.bad_ui_field or self.bad_field, nothing_saved=before)
         html = res.content.decode()
         assert "<form" in html and 'data-testid="form-errors"' in html
@@ -412,10 +488,83 @@ class ItemTestCase:
     def test_kit_duplicate_open_case_refused_over_the_api(self, kit):
         s = self.submission(kit, self.subject(kit))
         client = api_client_for(kit.clerk)
-        first = self._case(client.post(s.api_url, s.api_body, format=s.api_format))
+        first = self._case(s.post_api(client))
         assert_refused(
-            lambda: client.post(s.api_url, s.api_body, format=s.api_format),
+            lambda: s.post_api(client),
             status=self.duplicate_status,
             message_contains=first.number,
             nothing_saved=self._guarded(),
         )
+
+    # --- 申请材料清单: a window case without its required materials is refused unless 容缺受理 -------------------
+
+    def _required_names(self) -> list[str]:
+        names = [m.name for m in required_materials(self.item_code)]
+        if not names:
+            pytest.skip("the item's materials checklist has no required material")
+        return names
+
+    def test_kit_window_case_without_materials_refused(self, kit):
+        names = self._required_names()
+        s = self.submission(kit, self.subject(kit))
+        s.materials = "none"
+        assert_refused(
+            lambda: s.call(kit.clerk),
+            field="materials",
+            status=400,
+            message_contains=names[0],
+            nothing_saved=self._guarded(),
+        )
+
+    def test_kit_window_case_without_materials_refused_over_the_api(self, kit):
+        names = self._required_names()
+        s = self.submission(kit, self.subject(kit))
+        s.materials = "none"
+        client = api_client_for(kit.clerk)
+        assert_refused(
+            lambda: s.post_api(client),
+            field="materials",
+            status=400,
+            message_contains=names[0],
+            nothing_saved=self._guarded(),
+        )
+
+    def test_kit_window_case_without_materials_refused_in_the_form(self, kit, client):
+        names = self._required_names()
+        s = self.submission(kit, self.subject(kit))
+        s.materials = "none"
+        login(client, kit.clerk)
+        before = count_rows(*self._guarded())
+        res = s.post_ui(client)
+        assert_refused(res, status=400, field="materials", message_contains=names[0], nothing_saved=before)
+
+    def test_kit_form_reports_field_and_materials_errors_at_once(self, kit, client):
+        self._required_names()
+        s = self.bad_submission(kit, self.subject(kit))
+        s.materials = "none"
+        login(client, kit.clerk)
+        before = count_rows(*self._guarded())
+        res = s.post_ui(client)
+        assert_refused(res, status=400, field=[self.bad_ui_field or self.bad_field, "materials"], nothing_saved=before)
+
+    def test_kit_window_case_with_files_stores_them_as_attachments(self, kit):
+        from shebao.core.materials import materials_owed
+
+        names = self._required_names()
+        case = self.submission(kit, self.subject(kit)).call(kit.clerk)
+        assert sorted(case.attachments.values_list("kind", flat=True)) == sorted(names)
+        assert materials_owed(case) == [] and case.materials_waiver == ""
+
+    def test_kit_window_case_with_waiver_is_accepted_with_materials_owed(self, kit):
+        from shebao.core.choices import CaseStatus
+        from shebao.core.materials import materials_owed
+        from shebao.core.models import AuditEvent
+
+        names = self._required_names()
+        s = self.submission(kit, self.subject(kit))
+        s.materials = "waiver"
+        case = s.call(kit.clerk)
+        assert case.status == CaseStatus.ACCEPTED and case.materials_waiver == WAIVER_REASON
+        assert materials_owed(case) == names and not case.attachments.exists()
+        event = AuditEvent.objects.get(case=case, action="case.materials_waiver")
+        assert event.after == {"reason": WAIVER_REASON, "owed": names}

@@ -13,8 +13,6 @@ from shebao.core.catalog import catalog_view
 from shebao.core.models import Case
 from shebao.core.views import (
     ItemFormView,
-    grant_required,
-    menu_start,
     paginate,
     staff_required,
 )
@@ -38,7 +36,7 @@ from ..services import (
     employer_restructure,
     employer_transfer_agency,
 )
-from .common import _can, _employer_or_404, _related_cases, _submit, change_history
+from .common import _can, _employer_or_404, _related_cases, change_history
 from .search import push_url, search_redirect, search_terms
 
 # --------------------------------------------------------------------------------------------------------------
@@ -105,7 +103,7 @@ class EmployerEnrolView(ItemFormView):
         return reverse("registration:employer-list")
 
     def submit(self, form, subject) -> Case:
-        return employer_enrol(actor=self.request.user, data=form.service_data())
+        return employer_enrol(actor=self.request.user, data=form.service_data(), materials=self.materials)
 
 
 employer_enrol_view = EmployerEnrolView.as_view()
@@ -156,48 +154,37 @@ class EmployerChangeView(_EmployerItemView):
             add_insurances=form.value("add_insurances", []),
             remove_insurances=form.value("remove_insurances", []),
             effective_month=form.value("effective_month") or None,
+            materials=self.materials,
         )
 
 
 employer_change_view = EmployerChangeView.as_view()
 
 
-@catalog_view("01010102")
-@menu_start("registration:employer-list")
-@staff_required
-@grant_required("01010102")
-def employer_restructure_view(request: HttpRequest, employer_id: int) -> HttpResponse:
+class EmployerRestructureView(_EmployerItemView):
     """01010102 单位分立合并: the unit's employees move to the successor unit(s) in one case."""
-    employer = _employer_or_404(request, employer_id)
-    form = f.EmployerRestructureForm(request.POST or None)
 
-    def call() -> Case:
-        data = form.parsed(request.user)
+    item_code = "01010102"
+    title, submit_label = "单位分立合并", "提交分立合并"
+    intro = "原单位在职参保人员的参保关系转入承继单位，自生效月起在承继单位参保；合并时原单位默认注销。"
+    form_class = f.EmployerRestructureForm
+
+    def submit(self, form, employer) -> Case:
+        data = form.parsed(self.request.user)
         sources = [employer, *[e for e in data["others"] if e.pk != employer.pk]]
         return employer_restructure(
-            actor=request.user,
+            actor=self.request.user,
             kind=data["kind"],
             sources=sources,
             targets=data["targets"],
             assignments=data["assignments"],
             effective_month=data["effective_month"],
             cancel_sources=data["cancel_sources"],
+            materials=self.materials,
         )
 
-    return _submit(
-        request,
-        form,
-        call,
-        "registration/simple_form.html",
-        {
-            "employer": employer,
-            "code": "01010102",
-            "title": "单位分立合并",
-            "submit": "提交分立合并",
-            "back": reverse("registration:employer-detail", args=[employer.pk]),
-            "intro": "原单位在职参保人员的参保关系转入承继单位，自生效月起在承继单位参保；合并时原单位默认注销。",
-        },
-    )
+
+employer_restructure_view = EmployerRestructureView.as_view()
 
 
 class EmployerTransferView(_EmployerItemView):
@@ -216,6 +203,7 @@ class EmployerTransferView(_EmployerItemView):
             employer=employer,
             to_agency=form.agency(),
             effective_month=form.value("effective_month"),
+            materials=self.materials,
         )
 
 
@@ -239,6 +227,7 @@ class EmployerDeregisterView(_EmployerItemView):
             employer=employer,
             reason=form.value("reason"),
             cancel_date=form.value("cancel_date") or None,
+            materials=self.materials,
         )
 
 

@@ -258,7 +258,7 @@ class PersonChangeView(ItemFormView):
             resume_insurances=form.value("resume_insurances", []),
             change_month=form.value("change_month") or None,
             reason=form.value("reason"),
-            materials=form.uploads(),
+            materials=self.materials,
         )
 
 
@@ -272,7 +272,6 @@ def _person_initial(person: Person) -> dict:
         "benefit_bank_name": person.benefit_bank_name,
         "benefit_bank_account": person.benefit_bank_account,
         "change_month": f"{timezone.localdate():%Y-%m}",
-        "material_kind": "户籍证明",
     }
     return data
 
@@ -305,6 +304,7 @@ class PersonTerminateView(ItemFormView):
             reason=form.value("reason"),
             end_date=form.value("end_date") or None,
             note=form.value("note"),
+            materials=self.materials,
         )
 
 
