@@ -404,9 +404,7 @@ class ItemTestCase:
     def test_kit_out_of_scope_clerk_api_404(self, kit):
         s = self.submission(kit, self.subject(kit))
         client = api_client_for(kit.clerk_b)
-        assert_refused(
-            lambda: s.post_api(client), status=404, nothing_saved=self._guarded()
-        )
+        assert_refused(lambda: s.post_api(client), status=404, nothing_saved=self._guarded())
 
     def test_kit_out_of_scope_clerk_ui_404(self, kit, client):
         if not self.ui_out_of_scope:
