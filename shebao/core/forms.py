@@ -103,6 +103,11 @@ class MaterialForm(ServiceForm):
         label="文件", required=False, widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.xlsx"})
     )
 
+    def __init__(self, *args, names=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if names:  # the item's 申请材料清单 offered as suggestions: the same name clears it from 尚欠材料
+            self.fields["kind"].widget.attrs["list"] = "material-names"
+
 
 UPLOAD_ACCEPT = ".pdf,.jpg,.jpeg,.png,.xlsx"
 
