@@ -142,7 +142,7 @@ def test_change_details_and_insurances(c, make_employer):
     assert case.payload["remove"] == ["510"]
     html = c.get(response["Location"]).content.decode()
     assert "名称（变更后）" in html and "生育保险" in html
-    assert f"容缺受理：{WAIVER_REASON}" in html and "尚欠材料：变更事项的证明文件" in html
+    assert f"<strong>容缺受理</strong>：{WAIVER_REASON}" in html and "尚欠材料：变更事项的证明文件" in html
 
 
 def test_change_with_nothing_changed_is_400(c, make_employer):
