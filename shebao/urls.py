@@ -14,8 +14,10 @@ urlpatterns = [
     path("api/v1/", include(("shebao.core.api_urls", "api-core"))),
     path("api/v1/", include(("shebao.registration.api_urls", "api-registration"))),
     path("api/v1/", include(("shebao.contributions.api_urls", "api-contributions"))),
+    path("api/v1/", include(("shebao.rules.api_urls", "api-rules"))),
     path("registration/", include(("shebao.registration.urls", "registration"))),
     path("contributions/", include(("shebao.contributions.urls", "contributions"))),
+    path("", include(("shebao.rules.urls", "rules"))),  # 社保费试算 (public)
     path("", include(("shebao.core.urls", "core"))),
 ]
 # Materials (MEDIA_ROOT) hold personal data: never served as static files, only through scoped views.

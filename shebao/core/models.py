@@ -454,3 +454,7 @@ class Sequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+# Batch runs live in their own module (this one is long enough); importing them here makes them core's models.
+from .batch_models import BatchChunk, BatchRun  # noqa: E402, F401

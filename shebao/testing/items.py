@@ -131,7 +131,6 @@ class ItemTestCase:
     bad_ui_field: str | None = None
     saved_models: tuple = ()
     ui_out_of_scope: bool = True
-    duplicate_status: int = 409  # ConflictError; an item that checks pending cases with its field errors says 400
 
     # --- what the subclass declares ---------------------------------------------------------------------------
 
@@ -308,7 +307,7 @@ class ItemTestCase:
         first = s.call(kit.clerk)
         assert_refused(
             lambda: s.call(kit.clerk),
-            status=self.duplicate_status,
+            status=409,  # ConflictError, for every item
             message_contains=first.number,
             nothing_saved=self._guarded(),
         )
@@ -319,7 +318,7 @@ class ItemTestCase:
         first = self._case(s.post_api(client))
         assert_refused(
             lambda: s.post_api(client),
-            status=self.duplicate_status,
+            status=409,  # ConflictError, for every item
             message_contains=first.number,
             nothing_saved=self._guarded(),
         )

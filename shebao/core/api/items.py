@@ -18,7 +18,8 @@
 
 The base checks the handle grant before anything else (403), parses the body strictly (unknown fields refused),
 fetches the subject within scope (404), calls the one service and answers 201 with the case. Its OpenAPI
-operation (summary, request, the documented 4xx responses) is declared once, here.
+operation (summary, request, the documented 4xx responses) is declared once, here. An operation whose service
+returns more than a case (a bulk upload with rejected rows) overrides `respond` and `schema_responses`.
 
 申请材料: when the item declares a materials checklist, the body may carry them, in one of two forms:
 - JSON: the item's fields plus `materials_waiver` (容缺受理 reason, staff at the window only) — no files;
@@ -27,7 +28,8 @@ operation (summary, request, the documented 4xx responses) is declared once, her
   申请材料清单, one file each (pdf/jpg/png/xlsx, size-capped, content checked).
 The grant is checked before the body (and any upload in it) is parsed. `submit` passes `self.materials` (what was
 handed in) to the service, which passes it on to `case_open`: a window case without its required materials is
-refused (400, field `materials`) unless `materials_waiver` gives the reason.
+refused (400, field `materials`) unless `materials_waiver` gives the reason. An operation that takes no materials
+(the bulk roster upload: see decisions.md) sets `takes_materials = False`.
 """
 
 from __future__ import annotations
@@ -65,7 +67,10 @@ class ItemCaseSchema(AutoSchema):
     api_class: type[ItemCaseApi] | None = None
 
     def get_request_serializer(self):
-        return self.api_class.input_serializers()
+        api = self.api_class
+        return (
+            api.input_serializers() if api.takes_materials and material_fields(api.item_code) else api.InputSerializer
+        )
 
 
 def _with_meta(name: str, bases: tuple, attrs: dict, ref_name: str) -> type:
@@ -80,6 +85,7 @@ class ItemCaseApi(ShebaoApi):
     summary: str = ""
     action: str = Action.HANDLE
     parser_classes = (JSONParser, MultiPartParser)
+    takes_materials = True  # the item's 申请材料清单 may come with the body (files, 容缺受理)
     materials: SubmittedMaterials | None = None  # what was handed in with the application (set on POST)
 
     class InputSerializer(serializers.Serializer):
@@ -99,7 +105,7 @@ class ItemCaseApi(ShebaoApi):
             post.kwargs = {"schema": type(f"{cls.__name__}Schema", (ItemCaseSchema,), {"api_class": cls})}
             cls.post = extend_schema(
                 summary=cls.summary or f"{cls.item_code}",
-                responses=responses({201: CaseDetailSerializer}, body=True),
+                responses=cls.schema_responses(),
             )(post)
 
     @classmethod
@@ -111,9 +117,9 @@ class ItemCaseApi(ShebaoApi):
             return built
         stem = cls.__name__.removesuffix("Api")
         base = cls.InputSerializer
-        checklist = material_fields(cls.item_code)
+        checklist = material_fields(cls.item_code) if cls.takes_materials else []
         if not checklist:
-            built = {JSON: base}
+            built = {JSON: base, MULTIPART: base}
         else:
             waiver = StrictCharField(
                 required=False,
@@ -138,6 +144,11 @@ class ItemCaseApi(ShebaoApi):
         cls._input_serializers = built
         return built
 
+    @classmethod
+    def schema_responses(cls) -> dict:
+        """The documented responses: 201 with the case, and the errors."""
+        return responses({201: CaseDetailSerializer}, body=True)
+
     def get_subject(self, request, **kwargs):
         """The scoped object the case is about (a unit, a person), or None for items that create one."""
         return None
@@ -145,6 +156,10 @@ class ItemCaseApi(ShebaoApi):
     def submit(self, request, data: dict, subject):
         """Call the item's service and return the case."""
         raise NotImplementedError
+
+    def respond(self, request, result):
+        """The answer to a successful `submit`: 201 with the case."""
+        return case_response(result, request, code=status.HTTP_201_CREATED)
 
     def _post(self, request, *args, **kwargs):
         require_grant(request.user, self.item_code, self.action)  # the grant before any work (and any upload)
@@ -156,12 +171,14 @@ class ItemCaseApi(ShebaoApi):
         self.materials = SubmittedMaterials.from_fields(self.item_code, files, waiver)
         subject = self.get_subject(request, **kwargs)
         try:
-            case = self.submit(request, data, subject)
+            result = self.submit(request, data, subject)
         except ApplicationError as exc:
+            if not self.takes_materials:
+                raise
             merged = with_materials_errors(
                 exc, item_code=self.item_code, channel=channel_for(request.user), materials=self.materials
             )
             if merged is exc:
                 raise
             raise merged from None
-        return case_response(case, request, code=status.HTTP_201_CREATED)
+        return self.respond(request, result)

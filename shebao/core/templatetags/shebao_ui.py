@@ -26,6 +26,10 @@ _BADGES = {
     "ended": "secondary",
     "cancelled": "secondary",
     "terminated": "dark",
+    "pending": "info",
+    "running": "primary",
+    "done": "success",
+    "failed": "danger",
 }
 
 

@@ -142,14 +142,11 @@ class PersonCreateApi(ItemCaseApi):
         category = StrictChoiceField(choices=PersonCategory.choices, required=False, default=PersonCategory.EMPLOYEE)
 
     def submit(self, request, data, subject):
-        employer_id = data.pop("employer", None)
+        data = dict(data)
+        employer_id, category = data.pop("employer", None), data.pop("category")
         employer = employer_get_for(actor=request.user, employer_id=employer_id) if employer_id else None
         return person_enrol(
-            actor=request.user,
-            data=data,
-            employer=employer,
-            category=data.pop("category"),
-            materials=self.materials,
+            actor=request.user, data=data, employer=employer, category=category, materials=self.materials
         )
 
 
@@ -208,7 +205,14 @@ class PersonDetailApi(ShebaoApi):
         return Response(self.OutputSerializer(person, context={"full": full}).data)
 
 
-class PersonChangeApi(ItemCaseApi):
+class _PersonItemApi(ItemCaseApi):
+    """An item about one person of the actor's scope (`/persons/{person_id}/…`)."""
+
+    def get_subject(self, request, person_id: int):
+        return person_get_for(actor=request.user, person_id=person_id)
+
+
+class PersonChangeApi(_PersonItemApi):
     """01010202 个人变更登记: details, contribution method, benefit account, 增险/停保/续保 (减员 = 停保).
 
     A name change needs its proof (`material_1`, 变更姓名的户籍证明): send multipart with the file.
@@ -245,9 +249,6 @@ class PersonChangeApi(ItemCaseApi):
         "benefit_bank_account",
     )
 
-    def get_subject(self, request, person_id: int):
-        return person_get_for(actor=request.user, person_id=person_id)
-
     def submit(self, request, data, person):
         return person_change(
             actor=request.user,
@@ -262,7 +263,7 @@ class PersonChangeApi(ItemCaseApi):
         )
 
 
-class PersonTerminateApi(ItemCaseApi):
+class PersonTerminateApi(_PersonItemApi):
     """01010203 社会保险关系终止: death, emigration, duplicate enrolment or other; ends every enrolment."""
 
     item_code = "01010203"
@@ -276,9 +277,6 @@ class PersonTerminateApi(ItemCaseApi):
         note = StrictCharField(
             max_length=200, required=False, allow_blank=True, default="", help_text="说明（原因为「其他」时必填）"
         )
-
-    def get_subject(self, request, person_id: int):
-        return person_get_for(actor=request.user, person_id=person_id)
 
     def submit(self, request, data, person):
         return person_terminate(

@@ -52,6 +52,7 @@ class RowError:
     row: int
     field: str
     message: str
+    conflict: bool = False  # against the records or an open case (409 for a single person), not the input
 
 
 @dataclass
@@ -192,19 +193,18 @@ def _check_against_database(
     ok, errors = [], []
     for row, key in zip(rows, enrol_keys(rows), strict=True):
         if key.key in pending and pending[key.key] != exclude_case:
-            errors.append(RowError(row["row"], "id_number", pending_message(pending[key.key], "该人员")))
+            errors.append(RowError(row["row"], "id_number", pending_message(pending[key.key], "该人员"), True))
             continue
         hit = existing.get(row["id_number"])
         if hit:
             pk, status = hit
             if status == PersonStatus.TERMINATED:
-                errors.append(RowError(row["row"], "id_number", "该人员社会保险关系已终止，不能参保登记"))
+                errors.append(RowError(row["row"], "id_number", "该人员社会保险关系已终止，不能参保登记", True))
                 continue
             clash = [c for c in row["insurances"] if c in active.get(pk, set())]
             if clash:
-                errors.append(
-                    RowError(row["row"], "insurances", f"该人员已有有效的{'、'.join(names[c] for c in clash)}参保登记")
-                )
+                types = "、".join(names[c] for c in clash)
+                errors.append(RowError(row["row"], "insurances", f"该人员已有有效的{types}参保登记", True))
                 continue
         ok.append(row)
     return ok, errors
@@ -277,7 +277,9 @@ def person_enrol(
         by_field: dict[str, list[str]] = {}
         for e in errors:
             by_field.setdefault(e.field, []).append(e.message)
-        raise ApplicationError(errors[0].message, errors=by_field)
+        # Already enrolled, terminated or a pending case for the same ID number: a conflict (409), as for every item.
+        refused = ConflictError if all(e.conflict for e in errors) else ApplicationError
+        raise refused(errors[0].message, errors=by_field)
     return _open_enrol_case(
         actor=actor,
         employer=employer,

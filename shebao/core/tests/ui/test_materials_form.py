@@ -110,3 +110,21 @@ def test_online_page_offers_uploads_without_waiver_or_required_marks(make_employ
     assert res.status_code == 302  # not refused without materials: the clerk checks them when accepting
     case = Case.objects.get(item_id="01010102")
     assert (case.channel, case.status) == (Channel.ONLINE, CaseStatus.SUBMITTED)
+
+
+def test_optional_material_of_a_person_enrolment_is_stored(c, make_employer):
+    from shebao.conftest import person_data
+
+    employer = make_employer()
+    url = f"{reverse('registration:person-enrol')}?employer={employer.pk}"
+    assert 'for="id_material_1">居民身份证或户口簿</label>' in c.get(url).content.decode()  # optional: no *
+    res = c.post(url, {**form_data(person_data()), "material_1": material_pdf("身份证.pdf")})
+    assert res.status_code == 302, res.content.decode()[:2000]
+    case = Case.objects.get(item_id="01010201", employer=employer)
+    assert list(case.attachments.values_list("kind", "original_name")) == [("居民身份证或户口簿", "身份证.pdf")]
+
+
+def test_bulk_roster_page_has_no_materials_section(c, make_employer):
+    employer = make_employer()
+    html = c.get(f"{reverse('registration:person-bulk')}?employer={employer.pk}").content.decode()
+    assert "materials-section" not in html and "material_1" not in html
