@@ -9,7 +9,6 @@ submission, in the database.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ from .audit import audit_write
 from .choices import Action, CaseStatus, Channel
 from .errors import ApplicationError, ConflictError
 from .items import get_item
+from .materials import CheckedFile, CheckedMaterials, SubmittedMaterials, materials_check
 from .models import Agency, Attachment, Case, CaseKey, CatalogItem, Sequence
 from .parameters import param_lookup
 from .payloads import Payload
@@ -165,10 +165,16 @@ def case_open(
     person=None,
     applicant_name: str = "",
     keys: Iterable[CaseKeySpec] = (),
+    materials: SubmittedMaterials | None = None,
 ) -> Case:
     """Open a case (the one way every item starts). Staff at the window accept it at once; items without review
-    complete at once. `keys` claim the case's subjects: an open case with the same key refuses this one."""
+    complete at once. `keys` claim the case's subjects: an open case with the same key refuses this one.
+
+    `materials` are the files handed in (stored as the case's attachments, written after commit) and the 容缺受理
+    reason: a window case missing a required material of the item's checklist is refused unless the reason is
+    given (`core.materials.materials_check`)."""
     require_grant(actor, item_code, Action.HANDLE)
+    checked = materials_check(item_code=item_code, channel=channel, materials=materials)
     item = CatalogItem.objects.get(code=item_code)
     if isinstance(payload, Payload):
         payload = payload.to_json()
@@ -191,6 +197,7 @@ def case_open(
         submitted_at=now,
         due_date=due_date,
         due_note=due_note,
+        materials_waiver=checked.waiver,
     )
     _claim(case, keys)
     audit_write(
@@ -202,11 +209,28 @@ def case_open(
         after={"number": number, "channel": channel, "summary": summary},
         case=case,
     )
+    _store_materials(actor, case, checked)
     if is_staff(actor) and channel in (Channel.WINDOW, Channel.BATCH):
         _accept(actor, case)
         if not item.needs_review:
             _complete(actor, case)
     return case
+
+
+def _store_materials(actor, case: Case, checked: CheckedMaterials) -> None:
+    """The files handed in with the application become its attachments; 容缺受理 is audited with what is owed."""
+    for f in checked.files:
+        _attach(actor, case, f)
+    if checked.waiver:
+        audit_write(
+            actor=actor,
+            action="case.materials_waiver",
+            item_code=case.item_id,
+            object_type="case",
+            object_id=case.pk,
+            after={"reason": checked.waiver, "owed": list(checked.missing)},
+            case=case,
+        )
 
 
 def _accept(actor, case: Case) -> None:
@@ -338,21 +362,27 @@ def attachment_add(*, actor, case: Case, kind: str, uploaded) -> Attachment:
     if not case.is_open:
         raise ConflictError("业务已办结或已关闭，不能再上传材料")
     kind = (kind or "").strip() or "其他材料"
-    digest = hashlib.sha256(data).hexdigest()
+    return _attach(actor, case, CheckedFile(kind[:50], str(uploaded.name or "")[:255], data, ext))
+
+
+def _attach(actor, case: Case, checked: CheckedFile) -> Attachment:
+    """Store one checked file as an attachment of the case: the row now, the bytes after commit; audited."""
+    digest = checked.sha256
     att = Attachment(
         case=case,
-        kind=kind[:50],
-        original_name=uploaded.name[:255],
-        ext=ext,
-        content_type=settings.SHEBAO_UPLOAD_TYPES[ext],
-        size=len(data),
+        kind=checked.name[:50],
+        original_name=checked.original_name,
+        ext=checked.ext,
+        content_type=settings.SHEBAO_UPLOAD_TYPES[checked.ext],
+        size=len(checked.data),
         sha256=digest,
         uploaded_by=actor,
     )
-    name = att.file.field.generate_filename(att, f"{digest[:16]}{ext}")
+    name = att.file.field.generate_filename(att, f"{digest[:16]}{checked.ext}")
     att.file.name = name
     att.save()
     storage = att.file.storage
+    data = checked.data
 
     def write_file() -> None:
         if not storage.exists(name):
@@ -365,7 +395,7 @@ def attachment_add(*, actor, case: Case, kind: str, uploaded) -> Attachment:
         item_code=case.item_id,
         object_type="case",
         object_id=case.pk,
-        after={"kind": kind, "name": uploaded.name, "sha256": digest},
+        after={"kind": att.kind, "name": checked.original_name, "sha256": digest},
         case=case,
     )
     return att

@@ -125,7 +125,7 @@ register_item(
         payload_types=(per.PersonChangePayload,),
         audit_labels={"person.change": "个人信息变更"},
         grants=(ONLINE_EMPLOYER, ONLINE_INSURED),
-        materials=(Material("变更姓名的户籍证明", required=False, note="变更姓名时提供"),),
+        materials=(Material(per.NAME_CHANGE_PROOF, required=False, note="变更姓名时提供"),),
     )
 )
 register_item(

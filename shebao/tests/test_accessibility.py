@@ -14,6 +14,7 @@ from shebao.conftest import make_user
 from shebao.core.batch import batch_run, batch_start
 from shebao.core.choices import Role
 from shebao.core.tests.batchkit import ECHO, make_sources
+from shebao.testing import material_files
 from shebao.tests.conftest import login, needs_chromium
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -42,7 +43,9 @@ def site(agencies, clerk, reviewer, make_employer, make_person):
 
     employer = make_employer(name="杭州无障碍测试科技有限公司")
     person = make_person(employer, name="王长辈")
-    open_case = employer_enrol(actor=clerk, data=employer_data(name="杭州待复核科技有限公司"))
+    open_case = employer_enrol(
+        actor=clerk, data=employer_data(name="杭州待复核科技有限公司"), materials=material_files("01010101")
+    )
     make_user(Role.AUDITOR, agencies["a"], username="auditor_a")
     make_user(Role.EMPLOYER, None, username="unit_a", employer=employer)
     make_user(Role.INSURED, None, username="insured_a", person=person)

@@ -84,6 +84,7 @@ _AUDIT_LABELS = {
     "case.reject": "退回",
     "case.withdraw": "撤回",
     "attachment.add": "上传材料",
+    "case.materials_waiver": "容缺受理",
     "parameter.set": "业务参数设置",
     "agency.add": "新增经办机构",
     "agency.change": "修改经办机构",

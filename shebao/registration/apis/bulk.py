@@ -74,6 +74,7 @@ class PersonBulkEnrolApi(ItemCaseApi):
     item_code = "01010201"
     summary = "01010201 批量增员"
     parser_classes = (MultiPartParser,)
+    takes_materials = False  # the roster is the batch application (decisions.md: materials checklist)
 
     class InputSerializer(serializers.Serializer):
         """The unit and the filled 增员 template (multipart)."""

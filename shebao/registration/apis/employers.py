@@ -139,7 +139,7 @@ class EmployerCreateApi(ItemCaseApi):
     def submit(self, request, data, subject):
         data = dict(data)
         agency = _agency_by_code(data.pop("agency"), "agency") if data.get("agency") else None
-        return employer_enrol(actor=request.user, data=data, agency=agency)
+        return employer_enrol(actor=request.user, data=data, agency=agency, materials=self.materials)
 
 
 EmployerCollectionApi = by_method(
@@ -225,6 +225,7 @@ class EmployerChangeApi(_EmployerItemApi):
             add_insurances=data.get("add_insurances"),
             remove_insurances=data.get("remove_insurances"),
             effective_month=data.get("effective_month"),
+            materials=self.materials,
         )
 
 
@@ -273,6 +274,7 @@ class EmployerRestructureApi(_EmployerItemApi):
             assignments=data["assignments"],
             effective_month=data["effective_month"],
             cancel_sources=data["cancel_sources"],
+            materials=self.materials,
         )
 
 
@@ -290,7 +292,11 @@ class EmployerTransferAgencyApi(_EmployerItemApi):
     def submit(self, request, data, employer):
         to_agency = _agency_by_code(data["to_agency"], "to_agency")
         return employer_transfer_agency(
-            actor=request.user, employer=employer, to_agency=to_agency, effective_month=data["effective_month"]
+            actor=request.user,
+            employer=employer,
+            to_agency=to_agency,
+            effective_month=data["effective_month"],
+            materials=self.materials,
         )
 
 
@@ -308,7 +314,11 @@ class EmployerDeregisterApi(_EmployerItemApi):
 
     def submit(self, request, data, employer):
         return employer_deregister(
-            actor=request.user, employer=employer, reason=data["reason"], cancel_date=data["cancel_date"]
+            actor=request.user,
+            employer=employer,
+            reason=data["reason"],
+            cancel_date=data["cancel_date"],
+            materials=self.materials,
         )
 
 

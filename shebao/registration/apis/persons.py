@@ -5,7 +5,6 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from shebao.core.access import can_view_full_id
@@ -146,7 +145,9 @@ class PersonCreateApi(ItemCaseApi):
         data = dict(data)
         employer_id, category = data.pop("employer", None), data.pop("category")
         employer = employer_get_for(actor=request.user, employer_id=employer_id) if employer_id else None
-        return person_enrol(actor=request.user, data=data, employer=employer, category=category)
+        return person_enrol(
+            actor=request.user, data=data, employer=employer, category=category, materials=self.materials
+        )
 
 
 PersonCollectionApi = by_method(
@@ -214,15 +215,14 @@ class _PersonItemApi(ItemCaseApi):
 class PersonChangeApi(_PersonItemApi):
     """01010202 个人变更登记: details, contribution method, benefit account, 增险/停保/续保 (减员 = 停保).
 
-    JSON, or multipart when supporting materials are attached (a name change needs them).
+    A name change needs its proof (`material_1`, 变更姓名的户籍证明): send multipart with the file.
     """
 
     item_code = "01010202"
     summary = "01010202 个人变更登记"
-    parser_classes = (JSONParser, MultiPartParser)
 
     class InputSerializer(serializers.Serializer):
-        """个人变更登记表: only the details sent change; 增险/停保/续保 from a month; supporting files."""
+        """个人变更登记表: only the details sent change; 增险/停保/续保 from a month."""
 
         name = StrictCharField(max_length=50, required=False, allow_blank=True)
         phone = StrictCharField(max_length=20, required=False, allow_blank=True)
@@ -238,15 +238,6 @@ class PersonChangeApi(_PersonItemApi):
         reason = StrictCharField(
             max_length=100, required=False, allow_blank=True, default="", help_text="变更（停保）原因"
         )
-        materials = serializers.ListField(
-            child=serializers.FileField(max_length=255),
-            required=False,
-            max_length=10,
-            help_text="证明材料（multipart）",
-        )
-        materials_kind = StrictCharField(
-            max_length=50, required=False, allow_blank=True, default="证明材料", help_text="材料名称，如 户籍证明"
-        )
 
     CHANGE_FIELDS = (
         "name",
@@ -259,7 +250,6 @@ class PersonChangeApi(_PersonItemApi):
     )
 
     def submit(self, request, data, person):
-        kind = data["materials_kind"] or "证明材料"
         return person_change(
             actor=request.user,
             person=person,
@@ -269,7 +259,7 @@ class PersonChangeApi(_PersonItemApi):
             resume_insurances=data.get("resume_insurances"),
             change_month=data.get("change_month"),
             reason=data["reason"],
-            materials=[(kind, f) for f in data.get("materials", [])],
+            materials=self.materials,
         )
 
 
@@ -290,5 +280,10 @@ class PersonTerminateApi(_PersonItemApi):
 
     def submit(self, request, data, person):
         return person_terminate(
-            actor=request.user, person=person, reason=data["reason"], end_date=data["end_date"], note=data["note"]
+            actor=request.user,
+            person=person,
+            reason=data["reason"],
+            end_date=data["end_date"],
+            note=data["note"],
+            materials=self.materials,
         )

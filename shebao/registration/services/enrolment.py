@@ -20,6 +20,7 @@ from shebao.core.cases import (
 from shebao.core.choices import Action, Role
 from shebao.core.errors import ApplicationError, ConflictError
 from shebao.core.identifiers import parse_citizen_id
+from shebao.core.materials import SubmittedMaterials
 from shebao.core.models import Agency, Case, CaseKey
 from shebao.core.parameters import param_lookup
 from shebao.core.payloads import Payload
@@ -264,7 +265,7 @@ def _check_enrol_actor(actor, employer: Employer | None, category: str, rows: li
             raise ApplicationError("个人只能为本人申报参保登记", field="id_number")
 
 
-def _open_enrol_case(*, actor, employer, category, agency, clean, channel) -> Case:
+def _open_enrol_case(*, actor, employer, category, agency, clean, channel, materials) -> Case:
     first = clean[0]
     summary = (
         f"个人参保登记：{first['name']}"
@@ -281,6 +282,7 @@ def _open_enrol_case(*, actor, employer, category, agency, clean, channel) -> Ca
         employer=employer,
         applicant_name=employer.name if employer else first["name"],
         keys=enrol_keys(clean),
+        materials=materials,
     )
 
 
@@ -292,6 +294,7 @@ def person_enrol(
     employer: Employer | None = None,
     category: str = PersonCategory.EMPLOYEE,
     channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
 ) -> Case:
     """01010201 个人参保登记: one person (增员 by the employer, or 灵活就业/城乡居民 by the individual)."""
     _check_enrol_actor(actor, employer, category, [data])
@@ -306,7 +309,13 @@ def person_enrol(
         refused = ConflictError if all(e.conflict for e in errors) else ApplicationError
         raise refused(errors[0].message, errors=by_field)
     return _open_enrol_case(
-        actor=actor, employer=employer, category=category, agency=agency, clean=clean, channel=channel
+        actor=actor,
+        employer=employer,
+        category=category,
+        agency=agency,
+        clean=clean,
+        channel=channel,
+        materials=materials,
     )
 
 
@@ -337,6 +346,7 @@ def person_enrol_bulk(
     category: str = PersonCategory.EMPLOYEE,
     channel: str | None = None,
     first_row: int = 2,
+    materials: SubmittedMaterials | None = None,
 ) -> BulkResult:
     """01010201 批量增员: valid rows go into one case; invalid rows are returned with reasons and saved nowhere."""
     agency, clean, errors = person_enrol_bulk_validate(
@@ -345,6 +355,12 @@ def person_enrol_bulk(
     case = None
     if clean:
         case = _open_enrol_case(
-            actor=actor, employer=employer, category=category, agency=agency, clean=clean, channel=channel
+            actor=actor,
+            employer=employer,
+            category=category,
+            agency=agency,
+            clean=clean,
+            channel=channel,
+            materials=materials,
         )
     return BulkResult(case=case, valid=len(clean), errors=errors)

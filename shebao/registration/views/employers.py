@@ -97,7 +97,7 @@ class EmployerEnrolView(ItemFormView):
         return reverse("registration:employer-list")
 
     def submit(self, form, subject) -> Case:
-        return employer_enrol(actor=self.request.user, data=form.service_data())
+        return employer_enrol(actor=self.request.user, data=form.service_data(), materials=self.materials)
 
 
 employer_enrol_view = EmployerEnrolView.as_view()
@@ -149,6 +149,7 @@ class EmployerChangeView(_EmployerItemView):
             add_insurances=form.value("add_insurances", []),
             remove_insurances=form.value("remove_insurances", []),
             effective_month=form.value("effective_month") or None,
+            materials=self.materials,
         )
 
 
@@ -173,6 +174,7 @@ class EmployerRestructureView(_EmployerItemView):
             assignments=data["assignments"],
             effective_month=data["effective_month"],
             cancel_sources=data["cancel_sources"],
+            materials=self.materials,
         )
 
 
@@ -196,6 +198,7 @@ class EmployerTransferView(_EmployerItemView):
             employer=employer,
             to_agency=form.agency(),
             effective_month=form.value("effective_month"),
+            materials=self.materials,
         )
 
 
@@ -219,6 +222,7 @@ class EmployerDeregisterView(_EmployerItemView):
             employer=employer,
             reason=form.value("reason"),
             cancel_date=form.value("cancel_date") or None,
+            materials=self.materials,
         )
 
 

@@ -97,6 +97,7 @@ class PersonEnrolView(ItemFormView):
             data=form.service_data(),
             employer=form.unit(self.request.user),
             category=form.chosen_category(),
+            materials=self.materials,
         )
 
 
@@ -108,6 +109,7 @@ class PersonBulkView(PersonEnrolView):
 
     template_name = "registration/person_bulk.html"
     form_class = f.BulkEnrolForm
+    takes_materials = False  # the roster is the batch application (decisions.md: materials checklist)
 
     def submit(self, form, employer) -> BulkResult:
         from ..excel import read_enrolment_rows
@@ -213,7 +215,7 @@ class PersonChangeView(_PersonItemView):
     form_class = f.PersonChangeForm
 
     def get_initial(self) -> dict:
-        """The person's current details, this month and the usual material."""
+        """The person's current details and this month."""
         person = self.subject
         data = {name: getattr(person, name) for name in f.PERSON_BASIC_FIELDS}
         return data | {
@@ -221,7 +223,6 @@ class PersonChangeView(_PersonItemView):
             "benefit_bank_name": person.benefit_bank_name,
             "benefit_bank_account": person.benefit_bank_account,
             "change_month": f"{timezone.localdate():%Y-%m}",
-            "material_kind": "户籍证明",
         }
 
     def get_form_kwargs(self) -> dict:
@@ -237,7 +238,7 @@ class PersonChangeView(_PersonItemView):
             resume_insurances=form.value("resume_insurances", []),
             change_month=form.value("change_month") or None,
             reason=form.value("reason"),
-            materials=form.uploads(),
+            materials=self.materials,
         )
 
 
@@ -262,6 +263,7 @@ class PersonTerminateView(_PersonItemView):
             reason=form.value("reason"),
             end_date=form.value("end_date") or None,
             note=form.value("note"),
+            materials=self.materials,
         )
 
 

@@ -128,6 +128,7 @@ class PortalLeaveView(ItemFormView):
     item_code = "01010202"
     role = Role.EMPLOYER
     title, submit_label = "减员", "提交减员申请"
+    takes_materials = False  # 减员 never changes the name: the checklist's only material does not apply
     intro = "自减员月份起，该职工在本单位参加的以下险种暂停缴费（停保），经办机构受理复核后生效。"
     form_class = f.LeaveForm
 
@@ -236,6 +237,7 @@ class InsuredChangeView(ItemFormView):
     role = Role.INSURED
     template_name = "registration/insured_change.html"
     form_class = ContactChangeForm
+    takes_materials = False  # phone and address only: the checklist's only material (a name change) does not apply
 
     def get_subject(self):
         return _me(self.request)

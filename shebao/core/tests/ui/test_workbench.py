@@ -13,6 +13,7 @@ from shebao.core.models import Attachment, Case
 from shebao.core.tests.samples import PDF
 from shebao.registration.models import Person
 from shebao.registration.services import employer_enrol, person_enrol
+from shebao.testing import material_files, materials_waiver
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010101", "01010201")]
 
@@ -27,8 +28,8 @@ def _client(client, user):
 
 @pytest.fixture
 def window_case(clerk):
-    """An employer registration accepted at the window by clerk_a (waiting for review)."""
-    return employer_enrol(actor=clerk, data=employer_data())
+    """An employer registration accepted at the window by clerk_a (waiting for review; licence owed, 容缺受理)."""
+    return employer_enrol(actor=clerk, data=employer_data(), materials=materials_waiver())
 
 
 @pytest.fixture
@@ -161,7 +162,7 @@ def test_case_list_filters_and_search(client, clerk, window_case, online_case):
 
 def test_case_list_is_paginated(client, clerk):
     for n in range(23):
-        employer_enrol(actor=clerk, data=employer_data(5000 + n))
+        employer_enrol(actor=clerk, data=employer_data(5000 + n), materials=material_files("01010101"))
     c = _client(client, clerk)
     html = c.get(reverse("core:case-list")).content.decode()
     assert "共 23 条" in html and "第 1/2 页" in html
@@ -236,7 +237,7 @@ def test_stale_version_is_a_conflict_not_a_500(client, clerk, online_case):
 
 def test_handler_cannot_approve_own_case(client, agencies):
     admin = make_user(Role.AGENCY_ADMIN, agencies["a"])
-    case = employer_enrol(actor=admin, data=employer_data())
+    case = employer_enrol(actor=admin, data=employer_data(), materials=material_files("01010101"))
     response = _client(client, admin).post(reverse("core:case-approve", args=[case.pk]))
     assert response.status_code == 400
     assert "双人复核" in response.content.decode()

@@ -18,6 +18,7 @@ from shebao.core.synthetic import citizen_id
 from shebao.core.tests.samples import PDF
 from shebao.registration.excel import COLUMNS
 from shebao.registration.models import Enrolment, Person
+from shebao.testing import WAIVER_REASON, assert_refused, count_rows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010201", "01010202", "01010203")]
 
@@ -127,12 +128,12 @@ def test_name_change_with_material_multipart(
     with django_capture_on_commit_callbacks(execute=True):
         res = api(clerk).post(
             f"{PERSONS}{person.pk}/change/",
-            {"name": "新名字", "materials": [upload], "materials_kind": "户籍证明"},
+            {"name": "新名字", "material_1": upload},
             format="multipart",
         )
     assert res.status_code == 201, res.json()
     case = res.json()
-    assert [a["kind"] for a in case["attachments"]] == ["户籍证明"]
+    assert [a["kind"] for a in case["attachments"]] == ["变更姓名的户籍证明"]
     approve(case["id"])
     person.refresh_from_db()
     assert person.name == "新名字"
@@ -144,20 +145,18 @@ def test_name_change_with_material_multipart(
 def test_name_change_with_wrong_material_type_saves_nothing(api, clerk, make_employer, make_person):
     person = make_person(make_employer())
     upload = SimpleUploadedFile("hukou.exe", b"MZ\x90\x00", content_type="application/octet-stream")
-    res = api(clerk).post(
-        f"{PERSONS}{person.pk}/change/", {"name": "新名字", "materials": [upload]}, format="multipart"
-    )
-    assert res.status_code == 400
-    assert "materials" in res.json()["errors"]
-    assert not Case.objects.filter(item_id="01010202").exists()
-    assert Attachment.objects.count() == 0
+    before = count_rows(Case, Attachment)
+    res = api(clerk).post(f"{PERSONS}{person.pk}/change/", {"name": "新名字", "material_1": upload}, format="multipart")
+    assert_refused(res, status=400, field="material_1", nothing_saved=before)
 
 
 def test_terminate_person(api, clerk, approve, make_employer, make_person):
     person = make_person(make_employer())
     today = timezone.localdate().isoformat()
-    res = api(clerk).post(f"{PERSONS}{person.pk}/terminate/", {"reason": "death", "end_date": today}, format="json")
+    body = {"reason": "death", "end_date": today, "materials_waiver": WAIVER_REASON}
+    res = api(clerk).post(f"{PERSONS}{person.pk}/terminate/", body, format="json")
     assert res.status_code == 201, res.json()
+    assert res.json()["attachments"] == []
     assert res.json()["item"] == "01010203"
     approve(res.json()["id"])
     detail = api(clerk).get(f"{PERSONS}{person.pk}/").json()

@@ -21,6 +21,7 @@ from shebao.core.synthetic import citizen_id
 from shebao.core.tests.samples import PDF
 from shebao.registration.excel import enrolment_template
 from shebao.registration.models import Person
+from shebao.testing import assert_refused, count_rows, material_uploads
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010201", "01010202", "01010203")]
 
@@ -234,7 +235,6 @@ def _change_form(person: Person, **overrides) -> dict:
         "benefit_bank_account": person.benefit_bank_account,
         "change_month": THIS_MONTH,
         "reason": "",
-        "material_kind": "户籍证明",
     }
     data.update(overrides)
     return data
@@ -243,26 +243,30 @@ def _change_form(person: Person, **overrides) -> dict:
 def test_change_form_shows_the_current_details(c, make_employer, make_person):
     person = make_person(make_employer(), phone="13912345678")
     html = c.get(reverse("registration:person-change", args=[person.pk])).content.decode()
-    for value in (person.name, "13912345678", THIS_MONTH, "户籍证明"):
+    for value in (person.name, "13912345678", THIS_MONTH):
         assert f'value="{value}"' in html, value
+    assert 'for="id_material_1">变更姓名的户籍证明<' in html  # the materials section, from the item's checklist
 
 
 def test_name_change_needs_material(c, make_employer, make_person):
     person = make_person(make_employer())
+    before = count_rows(Case, Attachment)
     response = c.post(reverse("registration:person-change", args=[person.pk]), _change_form(person, name="王小明"))
-    assert response.status_code == 400
-    assert "变更姓名须上传户籍证明或身份证等证明材料" in response.content.decode()
-    assert not Case.objects.filter(item_id="01010202").exists()
+    assert_refused(
+        response, status=400, field="materials", message_contains="变更姓名须上传证明材料", nothing_saved=before
+    )
 
 
 def test_name_change_with_material_then_history(c, client, reviewer, make_employer, make_person):
     person = make_person(make_employer())
-    form = _change_form(person, name="王小明", materials=SimpleUploadedFile("户籍证明.pdf", PDF))
+    page = c.get(reverse("registration:person-change", args=[person.pk])).content.decode()
+    assert 'for="id_material_1">变更姓名的户籍证明<' in page  # the item's checklist, not marked required
+    form = _change_form(person, name="王小明", material_1=SimpleUploadedFile("户籍证明.pdf", PDF))
     response = c.post(reverse("registration:person-change", args=[person.pk]), form)
     assert response.status_code == 302
     case = Case.objects.get(item_id="01010202")
     assert case.payload["changes"] == {"name": "王小明"}
-    assert Attachment.objects.filter(case=case, kind="户籍证明").exists()
+    assert Attachment.objects.filter(case=case, kind="变更姓名的户籍证明", original_name="户籍证明.pdf").exists()
     case_approve(actor=reviewer, case=case)
     html = c.get(reverse("registration:person-detail", args=[person.pk])).content.decode()
     assert "个人信息变更" in html and "王小明" in html
@@ -299,6 +303,10 @@ def test_terminate_happy_path_and_other_needs_note(c, make_employer, make_person
     assert response.status_code == 400
     assert "须填写说明" in response.content.decode()
     assert not Case.objects.filter(item_id="01010203").exists()
-    response = c.post(url, {"reason": "emigration", "end_date": timezone.localdate().isoformat()})
+    response = c.post(
+        url, {"reason": "emigration", "end_date": timezone.localdate().isoformat(), **material_uploads("01010203")}
+    )
     assert response.status_code == 302
-    assert Case.objects.get(item_id="01010203").payload["reason"] == "emigration"
+    case = Case.objects.get(item_id="01010203")
+    assert case.payload["reason"] == "emigration"
+    assert case.attachments.get().kind == "死亡证明、出国定居证明等终止原因的证明材料"
