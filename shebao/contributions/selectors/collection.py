@@ -50,7 +50,8 @@ def collector_for(region_code: str | None, on: dt.date) -> str:
         raise
     if value not in Collector.values:
         raise ApplicationError(
-            f"参数 contribution.collector 的取值“{value}”无效（应为 agency 或 tax），请系统管理员更正", field="parameter"
+            f"参数 contribution.collector 的取值“{value}”无效（应为 agency 或 tax），请系统管理员更正",
+            field="parameter",
         )
     return value
 
@@ -126,7 +127,7 @@ def arrears_lines(
     return (
         qs.select_related("insurance_type", "person", "employer")
         .annotate(bucket=bucket_expression(as_of), outstanding=F("employer_arrears") + F("individual_arrears"))
-        .order_by("period", "line_class", "insurance_type_id", "person_id", "id")
+        .order_by("period", "-line_class", "insurance_type_id", "person_id", "id")  # contributions before late fees
     )
 
 

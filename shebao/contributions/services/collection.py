@@ -19,8 +19,8 @@ from shebao.core import validation as v
 from shebao.core.access import is_staff
 from shebao.core.audit import audit_write
 from shebao.core.errors import ApplicationError, ConflictError, NotFoundError
-from shebao.core.money import to_fen
 from shebao.core.models import Agency
+from shebao.core.money import to_fen
 
 from ..choices import Collector, PaymentChannel
 from ..models import Payment

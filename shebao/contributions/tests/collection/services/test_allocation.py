@@ -42,11 +42,18 @@ def _parts(line):
 
 def test_oldest_month_first_individual_parts_before_employer_parts_late_fees_last(clerk, unit):
     a, b = unit.staff
-    jan_110 = receivable(employer=unit, person=a, itype="110", period="2026-01", employer_amount="200", individual_amount="100")
-    jan_310 = receivable(employer=unit, person=b, itype="310", period="2026-01", employer_amount="80", individual_amount="20")
-    jan_fee = receivable(employer=unit, person=None, itype="110", period="2026-01", employer_amount="10",
-                         kind=ReceivableKind.LATE_FEE)
-    feb_110 = receivable(employer=unit, person=a, itype="110", period="2026-02", employer_amount="200", individual_amount="100")
+    jan_110 = receivable(
+        employer=unit, person=a, itype="110", period="2026-01", employer_amount="200", individual_amount="100"
+    )
+    jan_310 = receivable(
+        employer=unit, person=b, itype="310", period="2026-01", employer_amount="80", individual_amount="20"
+    )
+    jan_fee = receivable(
+        employer=unit, person=None, itype="110", period="2026-01", employer_amount="10", kind=ReceivableKind.LATE_FEE
+    )
+    feb_110 = receivable(
+        employer=unit, person=a, itype="110", period="2026-02", employer_amount="200", individual_amount="100"
+    )
 
     _, applied = _pay(clerk, unit, "150.00", "P1")
     assert applied == D("150.00")
@@ -86,8 +93,14 @@ def test_overpayment_stays_as_credit_and_pays_the_next_due(clerk, unit):
 def test_a_negative_adjustment_lowers_what_the_month_can_take(clerk, unit):
     a = unit.staff[0]
     line = receivable(employer=unit, person=a, period="2026-01", employer_amount="160", individual_amount="80")
-    receivable(employer=unit, person=a, period="2026-01", employer_amount="-40", individual_amount="-20",
-               kind=ReceivableKind.ADJUSTMENT)
+    receivable(
+        employer=unit,
+        person=a,
+        period="2026-01",
+        employer_amount="-40",
+        individual_amount="-20",
+        kind=ReceivableKind.ADJUSTMENT,
+    )
     _, applied = _pay(clerk, unit, "240.00", "P1")
     assert applied == D("180.00")
     assert _parts(line) == (D("120.00"), D("60.00"))
