@@ -87,3 +87,11 @@ class BankRecordStatus(models.TextChoices):
     SUCCESS = "success", "成功入账"
     FAILED = "failed", "扣款失败"
     DUPLICATE = "duplicate", "重复（未再入账）"
+
+
+class CounterMethod(models.TextChoices):
+    """How money was handed in at the counter (窗口缴费)."""
+
+    CASH = "cash", "现金"
+    POS = "pos", "银行卡（POS）"
+    TRANSFER = "transfer", "转账支票/电汇"
