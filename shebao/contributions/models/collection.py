@@ -228,6 +228,7 @@ class BankRecord(models.Model):
     file = models.ForeignKey(BankFile, on_delete=models.PROTECT, related_name="records")
     line_no = models.PositiveIntegerField("行号")
     employer = models.ForeignKey(Employer, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reference = models.CharField("银行流水号/税票号", max_length=64, blank=True)
     collection_ref = models.CharField("托收流水号", max_length=40, blank=True, db_index=True)
     account = models.CharField("账号", max_length=40, blank=True)

@@ -173,17 +173,23 @@ def allocate_payers(*, employer_ids: Iterable[int] = (), person_ids: Iterable[in
 # payment for the reconciliation to show.
 _TAX = """
 WITH recs AS (
-    SELECT b.payment_id, b.employer_id, b.insurance_type_id AS itype, b.period,
-           b.employer_amount AS want_e, b.individual_amount AS want_i
+    SELECT b.payment_id, COALESCE(b.employer_id, 0) AS pe,
+           CASE WHEN b.employer_id IS NULL THEN b.person_id ELSE 0 END AS pp,
+           b.insurance_type_id AS itype, b.period, b.employer_amount AS want_e, b.individual_amount AS want_i
     FROM contributions_bankrecord b
     WHERE b.file_id = %s AND b.payment_id IS NOT NULL
 ),
+keys AS (SELECT DISTINCT pe, pp, itype, period FROM recs),
 lines AS (
-    SELECT r.id, r.employer_id, r.insurance_type_id AS itype, r.period, r.employer_amount AS ea,
-           r.individual_amount AS ia
+    SELECT r.id, k.pe, k.pp, k.itype, k.period, r.employer_amount AS ea, r.individual_amount AS ia
     FROM contributions_receivable r
-    JOIN (SELECT DISTINCT employer_id, itype, period FROM recs) k
-      ON k.employer_id = r.employer_id AND k.itype = r.insurance_type_id AND k.period = r.period
+    JOIN keys k ON k.pe > 0 AND r.employer_id = k.pe AND r.insurance_type_id = k.itype AND r.period = k.period
+    WHERE r.kind <> 'late_fee'
+    UNION ALL
+    SELECT r.id, k.pe, k.pp, k.itype, k.period, r.employer_amount, r.individual_amount
+    FROM contributions_receivable r
+    JOIN keys k ON k.pp > 0 AND r.employer_id IS NULL AND r.person_id = k.pp AND r.insurance_type_id = k.itype
+     AND r.period = k.period
     WHERE r.kind <> 'late_fee'
 ),
 paid AS (
@@ -192,27 +198,27 @@ paid AS (
     GROUP BY a.receivable_id
 ),
 open_parts AS (
-    SELECT l.id, l.employer_id, l.itype, l.period, 0 AS part,
+    SELECT l.id, l.pe, l.pp, l.itype, l.period, 0 AS part,
            CASE WHEN l.ia > COALESCE(pd.ip, 0) THEN l.ia - COALESCE(pd.ip, 0) ELSE 0 END AS cap
     FROM lines l LEFT JOIN paid pd ON pd.receivable_id = l.id
     UNION ALL
-    SELECT l.id, l.employer_id, l.itype, l.period, 1,
+    SELECT l.id, l.pe, l.pp, l.itype, l.period, 1,
            CASE WHEN l.ea > COALESCE(pd.ep, 0) THEN l.ea - COALESCE(pd.ep, 0) ELSE 0 END
     FROM lines l LEFT JOIN paid pd ON pd.receivable_id = l.id
 ),
 slotcum AS (
-    SELECT id, employer_id, itype, period, part, cap,
-           SUM(cap) OVER (PARTITION BY employer_id, itype, period, part ORDER BY id ROWS UNBOUNDED PRECEDING) AS s_end
+    SELECT id, pe, pp, itype, period, part, cap,
+           SUM(cap) OVER (PARTITION BY pe, pp, itype, period, part ORDER BY id ROWS UNBOUNDED PRECEDING) AS s_end
     FROM open_parts WHERE cap > 0
 ),
 money AS (
-    SELECT payment_id, employer_id, itype, period, 0 AS part, want_i AS avail FROM recs WHERE want_i > 0
+    SELECT payment_id, pe, pp, itype, period, 0 AS part, want_i AS avail FROM recs WHERE want_i > 0
     UNION ALL
-    SELECT payment_id, employer_id, itype, period, 1, want_e FROM recs WHERE want_e > 0
+    SELECT payment_id, pe, pp, itype, period, 1, want_e FROM recs WHERE want_e > 0
 ),
 paycum AS (
-    SELECT payment_id, employer_id, itype, period, part, avail,
-           SUM(avail) OVER (PARTITION BY employer_id, itype, period, part ORDER BY payment_id
+    SELECT payment_id, pe, pp, itype, period, part, avail,
+           SUM(avail) OVER (PARTITION BY pe, pp, itype, period, part ORDER BY payment_id
                             ROWS UNBOUNDED PRECEDING) AS p_end
     FROM money
 ),
@@ -222,7 +228,7 @@ overlap AS (
          - (CASE WHEN sc.s_end - sc.cap > pc.p_end - pc.avail THEN sc.s_end - sc.cap ELSE pc.p_end - pc.avail END)
            AS amt
     FROM slotcum sc
-    JOIN paycum pc ON pc.employer_id = sc.employer_id AND pc.itype = sc.itype AND pc.period = sc.period
+    JOIN paycum pc ON pc.pe = sc.pe AND pc.pp = sc.pp AND pc.itype = sc.itype AND pc.period = sc.period
      AND pc.part = sc.part AND sc.s_end - sc.cap < pc.p_end AND pc.p_end - pc.avail < sc.s_end
 )
 """
