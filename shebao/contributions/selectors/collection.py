@@ -299,3 +299,91 @@ def payment_get_for(*, actor, payment_id) -> Payment:
         return qs.get(pk=int(payment_id))
     except (Payment.DoesNotExist, ValueError, TypeError):
         raise NotFoundError("缴费记录不存在") from None
+
+
+def _staff_scoped(actor, qs: QuerySet) -> QuerySet:
+    """Agency staff see their subtree's records; nobody else sees these agency-side records."""
+    from shebao.core.access import is_staff
+
+    if not is_staff(actor):
+        return qs.none()
+    return qs.filter(agency__path__startswith=actor.agency.path)
+
+
+def bank_files_for(actor, *, kind: str | None = None) -> QuerySet:
+    """Files exchanged with banks and the tax authority in the actor's agency subtree, newest first."""
+    from ..models import BankFile
+
+    qs = _staff_scoped(actor, BankFile.objects.select_related("agency", "created_by").defer("content"))
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-created_at", "-id")
+
+
+def bank_file_get_for(*, actor, file_id, with_content: bool = False):
+    """One exchanged file within scope, else NotFoundError (404)."""
+    from ..models import BankFile
+
+    qs = _staff_scoped(actor, BankFile.objects.select_related("agency", "created_by", "collection_file"))
+    if not with_content:
+        qs = qs.defer("content")
+    try:
+        return qs.get(pk=int(file_id))
+    except (BankFile.DoesNotExist, ValueError, TypeError):
+        raise NotFoundError("文件不存在") from None
+
+
+def plans_for(actor) -> QuerySet:
+    """征收计划 of the actor's agency subtree, newest month first."""
+    from ..models import CollectionPlan
+
+    qs = CollectionPlan.objects.select_related("agency", "case", "made_by", "approved_by")
+    return _staff_scoped(actor, qs).order_by("-period", "-id")
+
+
+def plan_get_for(*, actor, plan_id):
+    from ..models import CollectionPlan
+
+    try:
+        return plans_for(actor).get(pk=int(plan_id))
+    except (CollectionPlan.DoesNotExist, ValueError, TypeError):
+        raise NotFoundError("征收计划不存在") from None
+
+
+def ledgers_for(actor) -> QuerySet:
+    """月度欠费台账 of the actor's agency subtree, newest month first."""
+    from ..models import ArrearsLedger
+
+    return _staff_scoped(actor, ArrearsLedger.objects.select_related("agency", "case")).order_by("-period", "-id")
+
+
+def ledger_get_for(*, actor, ledger_id):
+    from ..models import ArrearsLedger
+
+    try:
+        return ledgers_for(actor).get(pk=int(ledger_id))
+    except (ArrearsLedger.DoesNotExist, ValueError, TypeError):
+        raise NotFoundError("欠费台账不存在") from None
+
+
+def agencies_for(actor) -> QuerySet:
+    """The actor's agency and those below it (the agencies a clerk may plan, generate files or keep ledgers for)."""
+    from shebao.core.access import is_staff
+    from shebao.core.models import Agency
+
+    if not is_staff(actor):
+        return Agency.objects.none()
+    return Agency.objects.filter(path__startswith=actor.agency.path).order_by("path")
+
+
+def agency_by_code(code, *, field: str = "agency"):
+    """An agency by its code (agencies are reference data; scope is checked by the service), else a 400."""
+    from shebao.core.models import Agency
+
+    text = str(code or "").strip()
+    if not text:
+        raise ApplicationError("经办机构不能为空", field=field)
+    agency = Agency.objects.filter(code=text).first()
+    if agency is None:
+        raise ApplicationError(f"经办机构 {text[:20]} 不存在", field=field)
+    return agency

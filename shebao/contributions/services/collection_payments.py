@@ -144,6 +144,7 @@ def payment_online(*, actor, employer: Employer, amount, request_id: str) -> Pay
     if existing is not None:
         if existing.amount != money or existing.employer_id != employer.pk:
             raise ConflictError("该支付订单已使用，请刷新页面后重新缴费", field="request_id")
+        existing.replayed = True
         return existing
     payment, _ = post_payment(
         actor=actor,
@@ -154,6 +155,7 @@ def payment_online(*, actor, employer: Employer, amount, request_id: str) -> Pay
         amount=money,
         paid_on=today,
     )
+    payment.replayed = False
     return payment
 
 
