@@ -177,7 +177,9 @@ def payment_detail(payment, actor) -> dict:
 
 
 class PlanLineSerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=CollectionChannel.choices)
+    channel = serializers.CharField(
+        help_text="征收渠道：" + "、".join(f"{v} {label}" for v, label in CollectionChannel.choices)
+    )
     insurance_type = serializers.CharField(source="insurance_type_id")
     current_amount = serializers.DecimalField(**MONEY)
     arrears_amount = serializers.DecimalField(**MONEY)

@@ -257,6 +257,28 @@ def agency_arrears(*, actor, agency=None, as_of: dt.date | None = None, q: str =
     )
 
 
+def agency_totals(*, actor, as_of: dt.date | None = None) -> dict:
+    """Everything open in the actor's scope: total, by ageing bucket, and the number of payers owing."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    as_of = as_of or timezone.localdate()
+    qs = arrears_scope(actor).exclude(employer_arrears=0, individual_arrears=0)
+    amount = F("employer_arrears") + F("individual_arrears")
+    sums = {
+        key: Coalesce(Sum(amount, filter=cond), Value(ZERO), output_field=MONEY_FIELD)
+        for key, cond in _bucket_conditions(as_of)
+    }
+    totals = qs.order_by().aggregate(
+        total=Coalesce(Sum(amount), Value(ZERO), output_field=MONEY_FIELD),
+        units=Count("employer_id", distinct=True),
+        alone=Count("person_id", distinct=True, filter=Q(employer__isnull=True)),
+        **sums,
+    )
+    totals["payers"] = totals.pop("units") + totals.pop("alone")
+    return totals
+
+
 def credit_of(*, employer_id: int | None = None, person_id: int | None = None) -> Decimal:
     """Money received but not yet applied to any due (预缴/溢缴余额) of a unit or a person paying alone."""
     payments = Payment.objects.exclude(channel=PaymentChannel.REFUND)
@@ -278,13 +300,17 @@ def payments_of(*, actor, employer=None, person=None) -> QuerySet[Payment]:
         qs = qs.filter(employer_id=employer.pk)
     if person is not None:
         qs = qs.filter(employer__isnull=True, person_id=person.pk)
-    return qs.annotate(
-        applied=Coalesce(
-            Sum(F("allocations__employer_part") + F("allocations__individual_part")),
-            Value(ZERO),
-            output_field=MONEY_FIELD,
+    return (
+        qs.annotate(
+            applied=Coalesce(
+                Sum(F("allocations__employer_part") + F("allocations__individual_part")),
+                Value(ZERO),
+                output_field=MONEY_FIELD,
+            )
         )
-    ).order_by("-paid_on", "-id")
+        .annotate(left=F("amount") - F("applied"))
+        .order_by("-paid_on", "-id")
+    )
 
 
 def payment_get_for(*, actor, payment_id) -> Payment:

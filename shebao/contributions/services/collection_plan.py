@@ -76,8 +76,8 @@ def plan_compute(agency: Agency, month: dt.date, *, on: dt.date | None = None) -
         .annotate(
             current=Sum(F("employer_arrears") + F("individual_arrears"), filter=Q(period=month)),
             arrears=Sum(F("employer_arrears") + F("individual_arrears"), filter=Q(period__lt=month)),
-            employer=Sum("employer_arrears"),
-            individual=Sum("individual_arrears"),
+            employer_part=Sum("employer_arrears"),
+            individual_part=Sum("individual_arrears"),
             units=Count("employer_id", distinct=True),
             alone=Count("person_id", distinct=True, filter=Q(employer__isnull=True)),
         )
@@ -98,8 +98,8 @@ def plan_compute(agency: Agency, month: dt.date, *, on: dt.date | None = None) -
         line = lines[(channel, r["insurance_type_id"])]
         line["current"] += r["current"] or ZERO
         line["arrears"] += r["arrears"] or ZERO
-        line["employer"] += r["employer"] or ZERO
-        line["individual"] += r["individual"] or ZERO
+        line["employer"] += r["employer_part"] or ZERO
+        line["individual"] += r["individual_part"] or ZERO
         line["payers"] += r["units"] + r["alone"]
     order = list(CollectionChannel.values)
     return [
