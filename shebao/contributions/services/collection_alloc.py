@@ -18,6 +18,7 @@ the same lock.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 
 from django.db import connection
@@ -41,10 +42,12 @@ lines AS (
     FROM contributions_receivable r
     WHERE r.employer_id IS NULL AND r.person_id IN (SELECT pp FROM {payers} WHERE pp > 0)
 ),
-paid AS (
+paid AS (  -- what is applied to those lines: money of the same payers (a consistent ledger has no other)
     SELECT a.receivable_id, SUM(a.employer_part) AS ep, SUM(a.individual_part) AS ip
     FROM contributions_paymentallocation a
-    WHERE a.receivable_id IN (SELECT id FROM lines)
+    JOIN contributions_payment p ON p.id = a.payment_id
+    WHERE p.employer_id IN (SELECT pe FROM {payers} WHERE pe > 0)
+       OR (p.employer_id IS NULL AND p.person_id IN (SELECT pp FROM {payers} WHERE pp > 0))
     GROUP BY a.receivable_id
 ),
 parts AS (
@@ -56,6 +59,17 @@ parts AS (
            1, l.ea, COALESCE(pd.ep, 0)
     FROM lines l LEFT JOIN paid pd ON pd.receivable_id = l.id
 ),
+{slots}slotcum AS (
+    SELECT id, pe, pp, part, cap,
+           SUM(cap) OVER (PARTITION BY pe, pp ORDER BY period, lf, part, itype, person_key, id
+                          ROWS UNBOUNDED PRECEDING) AS s_end
+    FROM slots WHERE cap > 0
+)
+"""
+
+# Where a payer has a negative line (an adjustment or reversal), a group (payer, person, type, month, class, part)
+# may take at most what the group still owes in total, line by line in id order.
+_CAPPED = """
 capped AS (
     SELECT p.*,
            SUM(amt - done) OVER (
@@ -73,24 +87,39 @@ slots AS (
                 ELSE rem END AS cap
     FROM capped
 ),
-slotcum AS (
-    SELECT id, pe, pp, part, cap,
-           SUM(cap) OVER (PARTITION BY pe, pp ORDER BY period, lf, part, itype, person_key, id
-                          ROWS UNBOUNDED PRECEDING) AS s_end
-    FROM slots WHERE cap > 0
-)
+"""
+
+# Without negative lines every line part may take what is still open on it (the same result, one sort fewer).
+_SIMPLE = """
+slots AS (
+    SELECT id, pe, pp, period, lf, part, itype, COALESCE(person_id, 0) AS person_key,
+           CASE WHEN amt > done THEN amt - done ELSE 0 END AS cap
+    FROM parts
+),
+"""
+
+_HAS_NEGATIVE = """
+SELECT 1 FROM contributions_receivable r
+WHERE (r.employer_amount < 0 OR r.individual_amount < 0)
+  AND (r.employer_id IN (SELECT pe FROM {payers} WHERE pe > 0)
+       OR (r.employer_id IS NULL AND r.person_id IN (SELECT pp FROM {payers} WHERE pp > 0)))
+LIMIT 1
 """
 
 _PAYMENTS = """
-pays AS (
+pays0 AS (
     SELECT p.id, COALESCE(p.employer_id, 0) AS pe,
-           CASE WHEN p.employer_id IS NULL THEN p.person_id ELSE 0 END AS pp, p.paid_on,
-           p.amount - COALESCE((SELECT SUM(a.employer_part + a.individual_part)
-                                FROM contributions_paymentallocation a WHERE a.payment_id = p.id), 0) AS avail
+           CASE WHEN p.employer_id IS NULL THEN p.person_id ELSE 0 END AS pp, p.paid_on, p.amount
     FROM contributions_payment p
     WHERE p.channel NOT IN ('tax', 'refund')
       AND (p.employer_id IN (SELECT pe FROM {payers} WHERE pe > 0)
            OR (p.employer_id IS NULL AND p.person_id IN (SELECT pp FROM {payers} WHERE pp > 0)))
+),
+pays AS (
+    SELECT p.id, p.pe, p.pp, p.paid_on,
+           p.amount - COALESCE(SUM(a.employer_part + a.individual_part), 0) AS avail
+    FROM pays0 p LEFT JOIN contributions_paymentallocation a ON a.payment_id = p.id
+    GROUP BY p.id, p.pe, p.pp, p.paid_on, p.amount
 ),
 paycum AS (
     SELECT id, pe, pp, avail,
@@ -116,6 +145,22 @@ SELECT payment_id, receivable_id,
 FROM overlap
 GROUP BY payment_id, receivable_id
 """
+
+
+@contextlib.contextmanager
+def set_based_settings(cursor):
+    """For one large statement on PostgreSQL: no JIT (compiling it costs more than running it) and sorts in memory;
+    the previous values come back afterwards."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    cursor.execute("SELECT current_setting('jit'), current_setting('work_mem')")
+    jit, work_mem = cursor.fetchone()
+    cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '128MB', true)")
+    try:
+        yield
+    finally:
+        cursor.execute("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", [jit, work_mem])
 
 
 def _payer_table(cursor) -> None:
@@ -163,9 +208,13 @@ def allocate_payers(*, employer_ids: Iterable[int] = (), person_ids: Iterable[in
     with connection.cursor() as cursor:
         _payer_table(cursor)
         _fill_payers(cursor, employers, persons)
-        sql = "WITH " + _LINES.format(payers=PAYER_TABLE) + "," + _PAYMENTS.format(payers=PAYER_TABLE) + _INSERT
-        cursor.execute(sql, [timezone.now()])
-        return cursor.rowcount
+        cursor.execute(_HAS_NEGATIVE.format(payers=PAYER_TABLE))
+        slots = _CAPPED if cursor.fetchone() else _SIMPLE
+        lines = _LINES.format(payers=PAYER_TABLE, slots=slots)
+        sql = "WITH " + lines + "," + _PAYMENTS.format(payers=PAYER_TABLE) + _INSERT
+        with set_based_settings(cursor):
+            cursor.execute(sql, [timezone.now()])
+            return cursor.rowcount
 
 
 # Tax records name the insurance type and month they pay, with the employer and individual amounts apart: each part
@@ -236,6 +285,6 @@ overlap AS (
 
 def allocate_tax_payments(*, file_id: int) -> int:
     """Apply the payments just posted from a tax file to the insurance type and month each record names."""
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, set_based_settings(cursor):
         cursor.execute(_TAX + _INSERT, [file_id, timezone.now()])
         return cursor.rowcount

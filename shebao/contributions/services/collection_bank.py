@@ -14,7 +14,7 @@ import datetime as dt
 from collections import Counter
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -28,24 +28,58 @@ from shebao.registration.models import Employer
 
 from ..choices import BankFileKind, BankFileStatus, BankRecordStatus, PaymentChannel
 from ..models import ArrearsLine, BankFile, BankRecord, CollectionMandate, Payment
+from ..selectors.collection import subtree_ids
 from .collection import ensure_agency_collects, ensure_agency_scope, parse_period
-from .collection_alloc import allocate_payers, lock_payers
+from .collection_alloc import allocate_payers, lock_payers, set_based_settings
 from .collection_files import (
     Problems,
     batch_number,
     bulk_insert,
+    existing_references,
     import_lock,
+    insert_rows,
     month_end,
     parse_file_amount,
     parse_file_day,
     parse_file_month,
     read_rows,
     reject_file,
+    reserve_ids,
     sha256_of,
     write_csv,
 )
 
 ITEM = "020402"
+ZERO = Decimal("0.00")
+PAYMENT_FIELDS = [
+    "id",
+    "agency_id",
+    "employer_id",
+    "person_id",
+    "channel",
+    "reference",
+    "amount",
+    "paid_on",
+    "case_id",
+    "created_by_id",
+    "created_at",
+]
+RECORD_FIELDS = [
+    "file_id",
+    "line_no",
+    "employer_id",
+    "reference",
+    "collection_ref",
+    "account",
+    "period",
+    "amount",
+    "paid_on",
+    "status",
+    "message",
+    "payment_id",
+    "employer_amount",
+    "individual_amount",
+]
 COLLECTION_FORMAT, RETURN_FORMAT = "SBTS01", "SBHP01"
 SUCCESS = "0000"
 
@@ -70,13 +104,14 @@ def collection_amounts(agency: Agency, period: dt.date, *, on: dt.date) -> list[
     if not mandates:
         return []
     owed = (
-        ArrearsLine.objects.filter(employer__agency__path__startswith=agency.path, period__lte=period)
-        .filter(employer_id__in=CollectionMandate.objects.filter(ended_on__isnull=True).values("employer_id"))
+        ArrearsLine.objects.filter(agency_id__in=subtree_ids(agency), period__lte=period, employer__isnull=False)
         .values("employer_id")
         .annotate(amount=Sum(F("employer_arrears") + F("individual_arrears")))
         .filter(amount__gt=0)
         .order_by("employer_id")
     )
+    with connection.cursor() as cursor, set_based_settings(cursor):
+        owed = list(owed)
     rows = []
     for row in owed:
         m = mandates.get(row["employer_id"])
@@ -198,7 +233,9 @@ def _parse_return(rows, collection: BankFile | None, problems: Problems, today: 
     requested = {
         r["collection_ref"]: r
         for r in (
-            collection.records.values("collection_ref", "employer_id", "employer__reg_no", "account", "amount")
+            collection.records.values(
+                "collection_ref", "employer_id", "employer__reg_no", "employer__agency_id", "account", "amount"
+            )
             if collection
             else []
         )
@@ -264,6 +301,7 @@ def _parse_return(rows, collection: BankFile | None, problems: Problems, today: 
                 "line": index,
                 "ref": ref,
                 "employer_id": req["employer_id"],
+                "agency_id": req["employer__agency_id"],
                 "account": account,
                 "amount": req["amount"],
                 "ok": ok,
@@ -321,14 +359,7 @@ def bank_return_import(*, actor, agency: Agency, filename: str, content: bytes) 
 
 
 def _post_return(actor, agency, collection, filename, content, digest, records) -> BankFile:
-    posted_refs = set()
-    wanted = [r["bank_ref"] for r in records if r["ok"]]
-    for i in range(0, len(wanted), 5000):
-        posted_refs.update(
-            Payment.objects.filter(
-                channel=PaymentChannel.BANK_COLLECTION, reference__in=wanted[i : i + 5000]
-            ).values_list("reference", flat=True)
-        )
+    posted_refs = existing_references(PaymentChannel.BANK_COLLECTION, [r["bank_ref"] for r in records if r["ok"]])
     fresh = [r for r in records if r["ok"] and r["bank_ref"] not in posted_refs]
     lock_payers(employer_ids=[r["employer_id"] for r in fresh])
     bank_file = BankFile.objects.create(
@@ -344,35 +375,17 @@ def _post_return(actor, agency, collection, filename, content, digest, records) 
         created_by=actor,
         record_count=len(records),
     )
-    employer_ids = sorted({r["employer_id"] for r in fresh})
-    employer_agency: dict[int, int] = {}
-    for i in range(0, len(employer_ids), 5000):
-        employer_agency.update(
-            Employer.objects.filter(pk__in=employer_ids[i : i + 5000]).values_list("pk", "agency_id")
-        )
-    bulk_insert(
+    now = timezone.now()
+    ids = dict(zip((r["bank_ref"] for r in fresh), reserve_ids(Payment, len(fresh)), strict=True))
+    insert_rows(
         Payment,
+        PAYMENT_FIELDS,
         [
-            Payment(
-                agency_id=employer_agency[r["employer_id"]],
-                employer_id=r["employer_id"],
-                channel=PaymentChannel.BANK_COLLECTION,
-                reference=r["bank_ref"],
-                amount=r["amount"],
-                paid_on=r["day"],
-                created_by=actor,
-            )
+            (ids[r["bank_ref"]], r["agency_id"], r["employer_id"], None, PaymentChannel.BANK_COLLECTION.value,
+             r["bank_ref"], r["amount"], r["day"], None, actor.pk, now)
             for r in fresh
         ],
-    )
-    ids: dict[str, int] = {}
-    refs = [r["bank_ref"] for r in fresh]
-    for i in range(0, len(refs), 5000):
-        ids.update(
-            Payment.objects.filter(
-                channel=PaymentChannel.BANK_COLLECTION, reference__in=refs[i : i + 5000]
-            ).values_list("reference", "pk")
-        )
+    )  # fmt: skip
     outcome = Counter()
     rows = []
     for r in records:
@@ -384,22 +397,11 @@ def _post_return(actor, agency, collection, filename, content, digest, records) 
             status, message = BankRecordStatus.SUCCESS, "扣款成功，已入账"
         outcome[status] += 1
         rows.append(
-            BankRecord(
-                file_id=bank_file.pk,
-                line_no=r["line"],
-                employer_id=r["employer_id"],
-                reference=r["bank_ref"],
-                collection_ref=r["ref"],
-                account=r["account"],
-                period=collection.period,
-                amount=r["amount"] if r["ok"] else Decimal("0.00"),
-                paid_on=r["day"],
-                status=status,
-                message=message,
-                payment_id=ids.get(r["bank_ref"]) if status == BankRecordStatus.SUCCESS else None,
-            )
-        )
-    bulk_insert(BankRecord, rows)
+            (bank_file.pk, r["line"], r["employer_id"], r["bank_ref"], r["ref"], r["account"], collection.period,
+             r["amount"] if r["ok"] else ZERO, r["day"], status.value, message,
+             ids.get(r["bank_ref"]) if status == BankRecordStatus.SUCCESS else None, ZERO, ZERO)
+        )  # fmt: skip
+    insert_rows(BankRecord, RECORD_FIELDS, rows)
     allocations = allocate_payers(employer_ids=[r["employer_id"] for r in fresh])
     posted = sum((r["amount"] for r in fresh), Decimal("0.00"))
     BankFile.objects.filter(pk=bank_file.pk).update(

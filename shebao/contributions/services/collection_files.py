@@ -215,6 +215,64 @@ def bulk_insert(model, objs: list) -> None:
             copy.write_row([copy_value(f, f.pre_save(obj, True)) for f in fields])
 
 
+def insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
+    """Insert plain tuples (values in `fields` order, attnames such as "employer_id"): COPY on PostgreSQL."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    by_attname = {f.attname: f.column for f in model._meta.concrete_fields}
+    columns = ", ".join(quote(by_attname[f]) for f in fields)
+    table = quote(model._meta.db_table)
+    with connection.wrap_database_errors, connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+
+def reserve_ids(model, count: int) -> list[int]:
+    """`count` primary keys for new rows of `model` (PostgreSQL: from its sequence; elsewhere after the largest id,
+    which holds because the caller already writes in this transaction and SQLite admits one writer at a time)."""
+    if count <= 0:
+        return []
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [model._meta.db_table, count],
+            )
+            return [row[0] for row in cur.fetchall()]
+        cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(model._meta.db_table)}")
+        start = cur.fetchone()[0] + 1
+        return list(range(start, start + count))
+
+
+def existing_references(channel: str, references: list[str]) -> set[str]:
+    """The references already posted on a channel (one query on PostgreSQL)."""
+    from ..models import Payment
+
+    if not references:
+        return set()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT reference FROM contributions_payment WHERE channel = %s AND reference = ANY(%s)",
+                [channel, references],
+            )
+            return {row[0] for row in cur.fetchall()}
+    found: set[str] = set()
+    for i in range(0, len(references), 500):
+        found.update(
+            Payment.objects.filter(channel=channel, reference__in=references[i : i + 500]).values_list(
+                "reference", flat=True
+            )
+        )
+    return found
+
+
 def error_report_xlsx(bank_file: BankFile) -> bytes:
     """The refused file's problems as a workbook: line, field, message."""
     columns = [OutColumn("行号", 8), OutColumn("字段", 16), OutColumn("错误说明", 80)]

@@ -27,7 +27,9 @@ from shebao.core.payloads import Payload, load_payload
 from shebao.core.records import channel_for
 
 from ..models import ArrearsLedger, ArrearsLine
+from ..selectors.collection import subtree_ids
 from .collection import ensure_agency_scope, parse_period
+from .collection_alloc import set_based_settings
 from .collection_files import month_end
 
 ITEM = "020501"
@@ -52,7 +54,7 @@ def arrears_ledger_make(*, actor, agency: Agency, period, note: str = "", channe
     month = errors.capture(parse_period, period, "period", "台账月份")
     text = errors.capture(v.optional, note, "note", "说明", max_length=200)
     errors.raise_if_any()
-    if not ArrearsLine.objects.filter(agency__path__startswith=agency.path, period__lte=month).exists():
+    if not ArrearsLine.objects.filter(agency_id__in=subtree_ids(agency), period__lte=month).exists():
         raise ApplicationError(f"{agency.name}在{month:%Y年%m月}及以前没有应缴费款，无需建立欠费台账", field="period")
     return case_open(
         actor=actor,
@@ -81,8 +83,7 @@ SELECT %s, v.employer_id, CASE WHEN v.employer_id IS NULL THEN v.person_id END, 
        SUM(CASE WHEN v.due_date < %s AND v.due_date >= %s THEN v.employer_arrears + v.individual_arrears ELSE 0 END),
        SUM(CASE WHEN v.due_date < %s THEN v.employer_arrears + v.individual_arrears ELSE 0 END)
 FROM contributions_arrearsline v
-JOIN core_agency a ON a.id = v.agency_id
-WHERE a.path LIKE %s AND v.period <= %s AND (v.employer_arrears <> 0 OR v.individual_arrears <> 0)
+WHERE v.agency_id IN ({agencies}) AND v.period <= %s AND (v.employer_arrears <> 0 OR v.individual_arrears <> 0)
 GROUP BY v.employer_id, CASE WHEN v.employer_id IS NULL THEN v.person_id END, v.insurance_type_id
 HAVING SUM(v.employer_arrears + v.individual_arrears) <> 0
 """
@@ -98,6 +99,7 @@ def apply_arrears_ledger(*, case: Case, actor) -> dict:
     agency = Agency.objects.get(pk=p.agency)
     as_of = min(month_end(p.period), timezone.localdate())
     ledger = ArrearsLedger.objects.create(agency=agency, period=p.period, as_of=as_of, case=case)
+    agencies = subtree_ids(agency)
     # Bucket edges as dates (days past due = as_of − due_date): 0–30, 31–90, 91–180, 181–365, over 365.
     params = [
         ledger.pk,
@@ -107,11 +109,11 @@ def apply_arrears_ledger(*, case: Case, actor) -> dict:
         _day(as_of, 90), _day(as_of, 180),
         _day(as_of, 180), _day(as_of, 365),
         _day(as_of, 365),
-        agency.path + "%",
+        *agencies,
         p.period,
     ]  # fmt: skip
-    with connection.cursor() as cur:
-        cur.execute(_LINES, params)
+    with connection.cursor() as cur, set_based_settings(cur):
+        cur.execute(_LINES.format(agencies=", ".join(["%s"] * len(agencies))), params)
     totals = ledger.lines.aggregate(
         e=Sum("employer_arrears"),
         i=Sum("individual_arrears"),

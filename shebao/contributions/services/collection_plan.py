@@ -30,7 +30,7 @@ from shebao.registration.choices import ContributionMethod
 
 from ..choices import CollectionChannel, Collector
 from ..models import ArrearsLine, CollectionMandate, CollectionPlan, CollectionPlanLine
-from ..selectors.collection import collector_for
+from ..selectors.collection import collector_for, subtree_ids
 from .collection import ensure_agency_scope
 
 ITEM = "020401"
@@ -63,7 +63,7 @@ def plan_compute(agency: Agency, month: dt.date, *, on: dt.date | None = None) -
         employer_id=OuterRef("employer_id"), valid_from__lte=on, ended_on__isnull=True
     )
     rows = (
-        ArrearsLine.objects.filter(agency__path__startswith=agency.path, period__lte=month)
+        ArrearsLine.objects.filter(agency_id__in=subtree_ids(agency), period__lte=month)
         .exclude(employer_arrears=0, individual_arrears=0)
         .annotate(
             mandated=Exists(mandated),
@@ -118,7 +118,7 @@ def collection_plan_make(*, actor, agency: Agency, period, note: str = "", chann
     month = errors.capture(parse_plan_month, period, today=today)
     text = errors.capture(v.optional, note, "note", "说明", max_length=200)
     errors.raise_if_any()
-    if not ArrearsLine.objects.filter(agency__path__startswith=agency.path, period__lte=month).exists():
+    if not ArrearsLine.objects.filter(agency_id__in=subtree_ids(agency), period__lte=month).exists():
         raise ApplicationError(f"{agency.name}在{month:%Y年%m月}及以前没有应缴费款，无需制定征收计划", field="period")
     return case_open(
         actor=actor,

@@ -26,6 +26,7 @@ from shebao.registration.models import Employer, InsuranceType, Person
 
 from ..choices import BankFileKind, BankFileStatus, BankRecordStatus, PaymentChannel, ReceivableKind
 from ..models import BankFile, BankRecord, Payment, Receivable
+from ..selectors.collection import subtree_ids
 from .collection import ensure_agency_scope, ensure_tax_collects, parse_period
 from .collection_alloc import allocate_tax_payments, lock_payers
 from .collection_files import (
@@ -50,7 +51,7 @@ ZERO = Decimal("0.00")
 
 def _assessed(agency: Agency, period: dt.date):
     """Receivable lines of the month in the agency subtree, late fees aside (the tax authority charges its own)."""
-    return Receivable.objects.filter(agency__path__startswith=agency.path, period=period).exclude(
+    return Receivable.objects.filter(agency_id__in=subtree_ids(agency), period=period).exclude(
         kind=ReceivableKind.LATE_FEE
     )
 

@@ -311,7 +311,10 @@ class PlanMakeView(_AgencyMonthView):
 
     item_code = "020401"
     title, submit_label = "制定征收计划", "提交征收计划"
-    intro = "按应收台账计算本机构（含下级机构）该月的计划征收额：分托收、自缴、税务征收渠道和险种，含往期欠费。复核通过后保存。"
+    intro = (
+        "按应收台账计算本机构（含下级机构）该月的计划征收额：分托收、自缴、税务征收渠道和险种，含往期欠费。"
+        "复核通过后保存。"
+    )
     service = staticmethod(collection_plan_make)
 
     def back_url(self) -> str:

@@ -1,4 +1,4 @@
-"""Employer portal pages of collection (单位网上经办): the unit's bill (020402), online payment, its arrears (020501)."""
+"""Employer portal pages of collection (单位网上经办): the bill (020402), online payment, arrears (020501)."""
 
 from __future__ import annotations
 
