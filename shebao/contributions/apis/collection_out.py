@@ -19,10 +19,10 @@ class AgencyArrearsSerializer(serializers.Serializer):
     employer = serializers.IntegerField(source="employer_id", allow_null=True)
     employer_name = serializers.CharField(source="employer__name", allow_null=True)
     reg_no = serializers.CharField(source="employer__reg_no", allow_null=True)
-    person = serializers.IntegerField(source="person_id", allow_null=True, help_text="个人缴费时的参保人ID")
-    person_name = serializers.SerializerMethodField()
-    employer_arrears = serializers.DecimalField(**MONEY)
-    individual_arrears = serializers.DecimalField(**MONEY)
+    person = serializers.IntegerField(source="alone_id", allow_null=True, help_text="个人缴费时的参保人ID")
+    person_name = serializers.CharField(source="alone_name", allow_blank=True, help_text="个人缴费时的姓名")
+    employer_arrears = serializers.DecimalField(**MONEY, source="employer_part")
+    individual_arrears = serializers.DecimalField(**MONEY, source="individual_part")
     late_fee = serializers.DecimalField(**MONEY)
     total = serializers.DecimalField(**MONEY)
     oldest = serializers.DateField(help_text="最早欠费月份")
@@ -35,9 +35,6 @@ class AgencyArrearsSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "CollectionAgencyArrears"
-
-    def get_person_name(self, row) -> str | None:
-        return row.get("person__name") if row.get("employer_id") is None else None
 
 
 class BucketSerializer(serializers.Serializer):

@@ -254,10 +254,14 @@ def agency_arrears(*, actor, agency=None, as_of: dt.date | None = None, q: str =
     principal = Q(line_class=LineClass.PRINCIPAL)
     return (
         qs.order_by()
-        .values("employer_id", "employer__name", "employer__reg_no", "person_id", "person__name")
         .annotate(
-            employer_arrears=Coalesce(Sum("employer_arrears", filter=principal), Value(ZERO), output_field=MONEY_FIELD),
-            individual_arrears=Coalesce(
+            alone_id=Case(When(employer__isnull=True, then=F("person_id")), default=None),
+            alone_name=Case(When(employer__isnull=True, then=F("person__name")), default=Value("")),
+        )
+        .values("employer_id", "employer__name", "employer__reg_no", "alone_id", "alone_name")
+        .annotate(
+            employer_part=Coalesce(Sum("employer_arrears", filter=principal), Value(ZERO), output_field=MONEY_FIELD),
+            individual_part=Coalesce(
                 Sum("individual_arrears", filter=principal), Value(ZERO), output_field=MONEY_FIELD
             ),
             late_fee=Coalesce(Sum(amount, filter=~principal), Value(ZERO), output_field=MONEY_FIELD),
@@ -265,7 +269,7 @@ def agency_arrears(*, actor, agency=None, as_of: dt.date | None = None, q: str =
             oldest=Min("period"),
             **buckets,
         )
-        .order_by("-total", "employer_id", "person_id")
+        .order_by("-total", "employer_id", "alone_id")
     )
 
 

@@ -113,10 +113,10 @@ def arrears_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         data = (
             [
-                r["employer__name"] or r["person__name"] or "",
+                r["employer__name"] or r["alone_name"] or "",
                 r["employer__reg_no"] or "",
-                _money(r["employer_arrears"]),
-                _money(r["individual_arrears"]),
+                _money(r["employer_part"]),
+                _money(r["individual_part"]),
                 _money(r["late_fee"]),
                 _money(r["total"]),
                 f"{r['oldest']:%Y-%m}" if r["oldest"] else "",
