@@ -29,17 +29,20 @@ from ..models import BankFile, BankRecord, Payment, Receivable
 from ..selectors.collection import subtree_ids
 from .collection import ensure_agency_scope, ensure_tax_collects, parse_period
 from .collection_alloc import allocate_tax_payments, lock_payers
+from .collection_bank import PAYMENT_FIELDS
 from .collection_files import (
     Problems,
     batch_number,
-    bulk_insert,
+    existing_references,
     import_lock,
+    insert_rows,
     month_end,
     parse_file_amount,
     parse_file_day,
     parse_file_month,
     read_rows,
     reject_file,
+    reserve_ids,
     sha256_of,
     write_csv,
 )
@@ -47,6 +50,9 @@ from .collection_files import (
 ITEM = "020402"
 EXPORT_FORMAT, IMPORT_FORMAT = "SBYZ01", "SBRK01"
 ZERO = Decimal("0.00")
+TAX_RECORD_FIELDS = ["file_id", "line_no", "employer_id", "person_id", "reference", "collection_ref", "account",
+                     "insurance_type_id", "period", "amount", "employer_amount", "individual_amount", "paid_on",
+                     "status", "message", "payment_id"]  # fmt: skip
 
 
 def _assessed(agency: Agency, period: dt.date):
@@ -130,17 +136,17 @@ def tax_export(*, actor, agency: Agency, period) -> BankFile:
 def _payers(agency: Agency, rows) -> tuple[dict, dict]:
     """Units (by USCC) and persons paying alone (by ID number) of the agency subtree named in the file."""
     codes = sorted({(r[3] or "").strip().upper() for r in rows if len(r) == 9})
-    units, persons = {}, {}
+    units, persons = {}, {}  # code → (id, agency id)
     for i in range(0, len(codes), 5000):
         chunk = codes[i : i + 5000]
-        units.update(
-            Employer.objects.filter(agency__path__startswith=agency.path, uscc__in=chunk).values_list("uscc", "pk")
-        )
-        persons.update(
-            Person.objects.filter(
-                agency__path__startswith=agency.path, employer__isnull=True, id_number__in=chunk
-            ).values_list("id_number", "pk")
-        )
+        for uscc, pk, agency_id in Employer.objects.filter(
+            agency__path__startswith=agency.path, uscc__in=chunk
+        ).values_list("uscc", "pk", "agency_id"):
+            units[uscc] = (pk, agency_id)
+        for number, pk, agency_id in Person.objects.filter(
+            agency__path__startswith=agency.path, employer__isnull=True, id_number__in=chunk
+        ).values_list("id_number", "pk", "agency_id"):
+            persons[number] = (pk, agency_id)
     return units, persons
 
 
@@ -169,7 +175,10 @@ def _parse_import(rows, agency: Agency, problems: Problems, today: dt.date) -> t
         if not (voucher and len(voucher) <= 40 and voucher.isascii() and voucher.isalnum()):
             problems.add(index, "voucher", "电子税票号码应为字母或数字（最长40位）")
         payer = payer.upper()
-        employer_id, person_id = units.get(payer), persons.get(payer)
+        (employer_id, unit_agency), (person_id, person_agency) = (
+            units.get(payer, (None, None)),
+            persons.get(payer, (None, None)),
+        )
         if employer_id is None and person_id is None:
             problems.add(index, "payer", f"未知的缴费单位或个人（识别号 {payer[:20] or '空'}），或不属于本机构")
         if itype not in types:
@@ -194,6 +203,7 @@ def _parse_import(rows, agency: Agency, problems: Problems, today: dt.date) -> t
                 "voucher": voucher,
                 "employer_id": employer_id,
                 "person_id": person_id,
+                "agency_id": unit_agency or person_agency,
                 "itype": itype,
                 "period": period,
                 "e": e or ZERO,
@@ -254,14 +264,7 @@ def _reference(r: dict) -> str:
 
 
 def _post_import(actor, agency, month, filename, content, digest, records) -> BankFile:
-    refs = [_reference(r) for r in records]
-    posted: set[str] = set()
-    for i in range(0, len(refs), 5000):
-        posted.update(
-            Payment.objects.filter(channel=PaymentChannel.TAX, reference__in=refs[i : i + 5000]).values_list(
-                "reference", flat=True
-            )
-        )
+    posted = existing_references(PaymentChannel.TAX, [_reference(r) for r in records])
     fresh = [r for r in records if _reference(r) not in posted]
     lock_payers(
         employer_ids=[r["employer_id"] for r in fresh if r["employer_id"]],
@@ -278,38 +281,17 @@ def _post_import(actor, agency, month, filename, content, digest, records) -> Ba
         record_count=len(records),
         created_by=actor,
     )
-    agencies = dict(
-        Employer.objects.filter(pk__in={r["employer_id"] for r in fresh if r["employer_id"]}).values_list(
-            "pk", "agency_id"
-        )
-    )
-    person_agencies = dict(
-        Person.objects.filter(pk__in={r["person_id"] for r in fresh if r["person_id"]}).values_list("pk", "agency_id")
-    )
-    bulk_insert(
+    now = timezone.now()
+    ids = dict(zip((_reference(r) for r in fresh), reserve_ids(Payment, len(fresh)), strict=True))
+    insert_rows(
         Payment,
+        PAYMENT_FIELDS,
         [
-            Payment(
-                agency_id=agencies.get(r["employer_id"]) or person_agencies[r["person_id"]],
-                employer_id=r["employer_id"],
-                person_id=None if r["employer_id"] else r["person_id"],
-                channel=PaymentChannel.TAX,
-                reference=_reference(r),
-                amount=r["e"] + r["i"],
-                paid_on=r["day"],
-                created_by=actor,
-            )
+            (ids[_reference(r)], r["agency_id"], r["employer_id"], None if r["employer_id"] else r["person_id"],
+             PaymentChannel.TAX.value, _reference(r), r["e"] + r["i"], r["day"], None, actor.pk, now)
             for r in fresh
         ],
-    )
-    ids: dict[str, int] = {}
-    fresh_refs = [_reference(r) for r in fresh]
-    for i in range(0, len(fresh_refs), 5000):
-        ids.update(
-            Payment.objects.filter(channel=PaymentChannel.TAX, reference__in=fresh_refs[i : i + 5000]).values_list(
-                "reference", "pk"
-            )
-        )
+    )  # fmt: skip
     outcome = Counter()
     rows = []
     for r in records:
@@ -318,24 +300,11 @@ def _post_import(actor, agency, month, filename, content, digest, records) -> Ba
         status = BankRecordStatus.DUPLICATE if duplicate else BankRecordStatus.SUCCESS
         outcome[status] += 1
         rows.append(
-            BankRecord(
-                file_id=bank_file.pk,
-                line_no=r["line"],
-                employer_id=r["employer_id"],
-                person_id=None if r["employer_id"] else r["person_id"],
-                reference=ref,
-                insurance_type_id=r["itype"],
-                period=r["period"],
-                amount=r["e"] + r["i"],
-                employer_amount=r["e"],
-                individual_amount=r["i"],
-                paid_on=r["day"],
-                status=status,
-                message="该入库记录此前已入账，本次未重复入账" if duplicate else "已入账",
-                payment_id=None if duplicate else ids[ref],
-            )
-        )
-    bulk_insert(BankRecord, rows)
+            (bank_file.pk, r["line"], r["employer_id"], None if r["employer_id"] else r["person_id"], ref, "", "",
+             r["itype"], r["period"], r["e"] + r["i"], r["e"], r["i"], r["day"], status.value,
+             "该入库记录此前已入账，本次未重复入账" if duplicate else "已入账", None if duplicate else ids[ref])
+        )  # fmt: skip
+    insert_rows(BankRecord, TAX_RECORD_FIELDS, rows)
     allocations = allocate_tax_payments(file_id=bank_file.pk)
     amount = sum((r["e"] + r["i"] for r in fresh), ZERO)
     BankFile.objects.filter(pk=bank_file.pk).update(
