@@ -36,6 +36,13 @@ GROUP BY x.agency_id, x.employer_id, x.person_id, x.insurance_type_id, x.period,
 """
 
 
+# The few negative receivable lines (adjustments, reversals), so the allocation finds at once whether a payer has any.
+NEGATIVE_INDEX = (
+    "CREATE INDEX receivable_negative_lines ON contributions_receivable (employer_id, person_id) "
+    "WHERE employer_amount < 0 OR individual_amount < 0"
+)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -254,4 +261,5 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(fields=('plan', 'channel', 'insurance_type'), name='uniq_plan_line'),
         ),
         migrations.RunSQL(ARREARS_VIEW, "DROP VIEW IF EXISTS contributions_arrearsline"),
+        migrations.RunSQL(NEGATIVE_INDEX, "DROP INDEX IF EXISTS receivable_negative_lines"),
     ]
