@@ -27,10 +27,7 @@ register_document_kind(
         certifies="本凭证证明经办机构已收到上述社会保险费并按所列明细冲抵应缴费款。",
     )
 )
-NOTICE = (
-    "上述款项已按“先到期先冲抵；同一月份先社会保险费后滞纳金；先个人缴费部分后单位缴费部分”的顺序冲抵应缴费款，"
-    "未冲抵部分作为预缴余额，用于冲抵以后的应缴费款。"
-)
+NOTICE = "款项按“先到期先冲抵；同月先社会保险费后滞纳金；先个人部分后单位部分”的顺序冲抵，未冲抵部分为预缴余额。"
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
 _UNITS = ["", "拾", "佰", "仟"]
@@ -128,9 +125,12 @@ def payment_certified(payment: Payment) -> Certified:
         ("缴费金额（小写）", f"¥{payment.amount:,.2f}"),
         ("缴费金额（大写）", rmb_upper(payment.amount)),
         ("本次冲抵应缴", f"¥{applied:,.2f}"),
-        ("其中滞纳金", f"¥{sum(late.values(), Decimal('0.00')):,.2f}"),
-        ("转为预缴余额", f"¥{payment.amount - applied:,.2f}"),
     ]
+    late_fee = sum(late.values(), Decimal("0.00"))
+    if late_fee:
+        fields.append(("其中滞纳金", f"¥{late_fee:,.2f}"))
+    if payment.amount != applied:
+        fields.append(("转为预缴余额", f"¥{payment.amount - applied:,.2f}"))
     record = payment.bankrecord_set.exclude(account="").first()
     if record is not None:
         fields.append(("扣款账号", mask_account(record.account)))
