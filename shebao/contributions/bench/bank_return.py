@@ -26,7 +26,7 @@ from shebao.registration.models import Employer
 from ..choices import ReceivableKind
 from ..models import BankRecord, CollectionMandate, Payment, PaymentAllocation, Receivable
 from ..services.collection_bank import bank_return_import, collection_file_generate
-from ..services.collection_files import bulk_insert
+from ..services.collection_files import insert_rows
 
 USCC_BASE = 60_000_000  # organisation-code numbers of bank-return bench units (other benches use other bases)
 
@@ -36,71 +36,41 @@ def _agency() -> Agency:
     return Agency.objects.create(code=f"BC{k:04d}", name=f"性能基准·征收经办机构{k}", region_id=BENCH_REGION)
 
 
+EMPLOYER_FIELDS = ["reg_no", "uscc", "name", "unit_type", "legal_rep", "address", "region_id", "industry_code",
+                   "injury_risk_class", "contact_name", "contact_phone", "bank_name", "bank_account", "agency_id",
+                   "status", "registered_on", "cancel_reason", "version"]  # fmt: skip
+LINE_FIELDS = ["kind", "agency_id", "employer_id", "insurance_type_id", "period", "base", "employer_rate",
+               "employer_amount", "individual_rate", "individual_amount", "due_date", "note", "created_at"]  # fmt: skip
+
+
 def setup(n: int, types: list[str]) -> tuple[Agency, object]:
     """N units under mandate owing this month (len(types) receivable lines each), in a fresh agency."""
+    from django.utils import timezone
+
     with transaction.atomic():
         agency = _agency()
         clerk = bench_user(agency, Role.CLERK)
         first = next_numbers("bench:collection-unit", n)[0]
         regs = next_numbers(f"employer_reg_no:{BENCH_REGION}", n)
-        day, month = today(), today().replace(day=1)
-        units = [
-            Employer(
-                reg_no=f"{BENCH_REGION}{num:08d}",
-                uscc=uscc(BENCH_REGION, USCC_BASE + first + i),
-                name=f"基准征收单位{first + i}",
-                unit_type="10",
-                legal_rep="基准",
-                address="浙江省杭州市滨江区网商路1号",
-                region_id=BENCH_REGION,
-                industry_code="I6510",
-                injury_risk_class=1,
-                contact_name="基准",
-                contact_phone="13800000000",
-                bank_name="中国工商银行杭州分行",
-                bank_account=f"6222{first + i:015d}",
-                agency=agency,
-                status="active",
-                registered_on=day,
-                version=1,
-            )
+        day, month, now = today(), today().replace(day=1), timezone.now()
+        insert_rows(Employer, EMPLOYER_FIELDS, [
+            (f"{BENCH_REGION}{num:08d}", uscc(BENCH_REGION, USCC_BASE + first + i), f"基准征收单位{first + i}", "10",
+             "基准", "浙江省杭州市滨江区网商路1号", BENCH_REGION, "I6510", 1, "基准", "13800000000",
+             "中国工商银行杭州分行", f"6222{first + i:015d}", agency.pk, "active", day, "", 1)
             for i, num in enumerate(regs)
-        ]
-        bulk_insert(Employer, units)
+        ])  # fmt: skip
         ids = list(Employer.objects.filter(agency=agency).order_by("pk").values_list("pk", "bank_account"))
-        bulk_insert(
-            CollectionMandate,
-            [
-                CollectionMandate(
-                    employer_id=pk,
-                    bank_name="中国工商银行杭州分行",
-                    bank_account=account,
-                    valid_from=day,
-                    created_by=clerk,
-                )
-                for pk, account in ids
-            ],
-        )
+        insert_rows(CollectionMandate, ["employer_id", "bank_name", "bank_account", "valid_from", "created_by_id",
+                                        "created_at"],
+                    [(pk, "中国工商银行杭州分行", account, day, clerk.pk, now) for pk, account in ids])  # fmt: skip
+        rate_e, rate_i = Decimal("0.1"), Decimal("0.02")
         lines = []
         for j, (pk, _) in enumerate(ids):
             for t, code in enumerate(types):
                 base = Decimal(4000 + (j * 37 + t * 11) % 20000)
-                lines.append(
-                    Receivable(
-                        kind=ReceivableKind.ASSESSMENT,
-                        agency=agency,
-                        employer_id=pk,
-                        insurance_type_id=code,
-                        period=month,
-                        base=base,
-                        employer_rate=Decimal("0.1"),
-                        employer_amount=base / 10,
-                        individual_rate=Decimal("0.02"),
-                        individual_amount=base / 50,
-                        due_date=month.replace(day=15),
-                    )
-                )
-        bulk_insert(Receivable, lines)
+                lines.append((ReceivableKind.ASSESSMENT.value, agency.pk, pk, code, month, base, rate_e,
+                              base * rate_e, rate_i, base * rate_i, month.replace(day=15), "", now))  # fmt: skip
+        insert_rows(Receivable, LINE_FIELDS, lines)
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             for table in ("contributions_receivable", "registration_employer", "contributions_collectionmandate"):

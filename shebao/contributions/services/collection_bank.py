@@ -34,7 +34,6 @@ from .collection_alloc import allocate_payers, lock_payers, set_based_settings
 from .collection_files import (
     Problems,
     batch_number,
-    bulk_insert,
     existing_references,
     import_lock,
     insert_rows,
@@ -158,17 +157,7 @@ def collection_file_generate(*, actor, agency: Agency, period) -> BankFile:
     for seq, (employer_id, reg_no, name, bank, account, amount) in enumerate(rows, start=1):
         ref = f"{batch}{seq:06d}"
         lines.append(["D", str(seq), ref, reg_no, name, bank, account, f"{amount:.2f}"])
-        records.append(
-            BankRecord(
-                line_no=seq + 1,
-                employer_id=employer_id,
-                collection_ref=ref,
-                account=account,
-                amount=amount,
-                period=month,
-                status=BankRecordStatus.REQUESTED,
-            )
-        )
+        records.append((seq + 1, employer_id, "", ref, account, month, amount, None, "requested", "", None, ZERO, ZERO))
     content = write_csv(lines)
     bank_file = BankFile.objects.create(
         kind=BankFileKind.COLLECTION,
@@ -183,9 +172,7 @@ def collection_file_generate(*, actor, agency: Agency, period) -> BankFile:
         total_amount=total,
         created_by=actor,
     )
-    for r in records:
-        r.file_id = bank_file.pk
-    bulk_insert(BankRecord, records)
+    insert_rows(BankRecord, RECORD_FIELDS, [(bank_file.pk, *r) for r in records])
     audit_write(
         actor=actor,
         action="bank_file.generate",

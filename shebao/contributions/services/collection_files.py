@@ -25,7 +25,6 @@ from shebao.core.audit import audit_write
 from shebao.core.cases import next_number
 from shebao.core.errors import ApplicationError
 from shebao.core.models import Sequence
-from shebao.core.pgcopy import copy_columns, copy_value
 from shebao.core.xlsx_write import OutColumn, text_sheet
 
 from ..choices import BankFileStatus
@@ -200,19 +199,6 @@ def reject_file(
             after={"kind": kind, "filename": filename, "sha256": bank_file.sha256, "problems": problems.count},
         )
     raise FileRejected(bank_file, problems)
-
-
-def bulk_insert(model, objs: list) -> None:
-    """Insert new rows set-wise: COPY on PostgreSQL, bulk_create elsewhere (primary keys are not read back)."""
-    if not objs:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objs, batch_size=2000)
-        return
-    fields, sql = copy_columns(model)
-    with connection.wrap_database_errors, connection.cursor() as cur, cur.copy(sql) as copy:
-        for obj in objs:
-            copy.write_row([copy_value(f, f.pre_save(obj, True)) for f in fields])
 
 
 def insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
