@@ -42,3 +42,56 @@ class PaymentChannel(models.TextChoices):
 class Part(models.TextChoices):
     EMPLOYER = "employer", "单位部分"
     INDIVIDUAL = "individual", "个人部分"
+
+
+# --- collection (020401, 020402, 020501) -------------------------------------------------------------------------
+
+
+class LineClass(models.TextChoices):
+    """Arrears lines are kept apart by class: the contributions themselves and the late fees on them."""
+
+    PRINCIPAL = "principal", "社会保险费"
+    LATE_FEE = "late_fee", "滞纳金"
+
+
+class Collector(models.TextChoices):
+    """Who collects in a region (parameter `contribution.collector`)."""
+
+    AGENCY = "agency", "经办机构征收"
+    TAX = "tax", "税务机关征收"
+
+
+class CollectionChannel(models.TextChoices):
+    """How the money of a plan line is expected to come in."""
+
+    BANK = "bank", "银行托收"
+    SELF = "self", "自行缴纳"
+    TAX = "tax", "税务征收"
+
+
+class BankFileKind(models.TextChoices):
+    COLLECTION = "collection", "托收文件"
+    BANK_RETURN = "return", "银行回盘文件"
+    TAX_EXPORT = "tax_export", "应征数据（报税务）"
+    TAX_IMPORT = "tax_import", "税务入库信息"
+
+
+class BankFileStatus(models.TextChoices):
+    GENERATED = "generated", "已生成"
+    POSTED = "posted", "已入账"
+    REJECTED = "rejected", "已拒收"
+
+
+class BankRecordStatus(models.TextChoices):
+    REQUESTED = "requested", "待扣款"
+    SUCCESS = "success", "成功入账"
+    FAILED = "failed", "扣款失败"
+    DUPLICATE = "duplicate", "重复（未再入账）"
+
+
+class CounterMethod(models.TextChoices):
+    """How money was handed in at the counter (窗口缴费)."""
+
+    CASH = "cash", "现金"
+    POS = "pos", "银行卡（POS）"
+    TRANSFER = "transfer", "转账支票/电汇"

@@ -1,0 +1,1 @@
+"""Scoped reads of cluster 02, one module per area."""

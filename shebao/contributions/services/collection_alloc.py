@@ -1,0 +1,290 @@
+"""020402 冲抵: applying money received to what is owed, set-based, in one documented order.
+
+Order (docs/decisions.md, "Allocation order"): oldest month first; within a month the contributions before the
+late fees on them; within those the individual parts (withheld from wages) before the employer parts; then by
+insurance type, person and ledger line. The money applied comes from the payer's payments oldest first (paid date,
+then id), including what earlier payments left over (credit). Tax records are applied by their own rule (the
+type and month the tax authority names, `allocate_tax_payments`), never to other dues.
+
+Each line part may take at most what is still open on it, and a group of lines (payer, person, type, month,
+class, part) at most what the group still owes — a negative adjustment lowers what the group can take. The whole
+computation is one SQL statement per call (window functions and an interval overlap of cumulative sums), so the
+same code serves one counter payment and a bank file of 100,000 records.
+
+Concurrency: callers lock the payers' rows first (`lock_payers`), so two postings, or a posting and a receivable
+writer, never allocate against the same open amounts at once. Anyone appending receivable lines for a payer takes
+the same lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+
+from django.db import connection
+from django.utils import timezone
+
+from shebao.registration.models import Employer, Person
+
+PAYER_TABLE = "contributions_alloc_payer"
+
+_LINES = """
+lines AS (
+    SELECT r.id, r.employer_id AS pe, 0 AS pp, r.agency_id, r.employer_id, r.person_id,
+           r.insurance_type_id AS itype, r.period, CASE WHEN r.kind = 'late_fee' THEN 1 ELSE 0 END AS lf,
+           r.employer_amount AS ea, r.individual_amount AS ia
+    FROM contributions_receivable r
+    WHERE r.employer_id IN (SELECT pe FROM {payers} WHERE pe > 0)
+    UNION ALL
+    SELECT r.id, 0, r.person_id, r.agency_id, r.employer_id, r.person_id,
+           r.insurance_type_id, r.period, CASE WHEN r.kind = 'late_fee' THEN 1 ELSE 0 END,
+           r.employer_amount, r.individual_amount
+    FROM contributions_receivable r
+    WHERE r.employer_id IS NULL AND r.person_id IN (SELECT pp FROM {payers} WHERE pp > 0)
+),
+paid AS (  -- what is applied to those lines: money of the same payers (a consistent ledger has no other)
+    SELECT a.receivable_id, SUM(a.employer_part) AS ep, SUM(a.individual_part) AS ip
+    FROM contributions_paymentallocation a
+    JOIN contributions_payment p ON p.id = a.payment_id
+    WHERE p.employer_id IN (SELECT pe FROM {payers} WHERE pe > 0)
+       OR (p.employer_id IS NULL AND p.person_id IN (SELECT pp FROM {payers} WHERE pp > 0))
+    GROUP BY a.receivable_id
+),
+parts AS (
+    SELECT l.id, l.pe, l.pp, l.agency_id, l.employer_id, l.person_id, l.itype, l.period, l.lf,
+           0 AS part, l.ia AS amt, COALESCE(pd.ip, 0) AS done
+    FROM lines l LEFT JOIN paid pd ON pd.receivable_id = l.id
+    UNION ALL
+    SELECT l.id, l.pe, l.pp, l.agency_id, l.employer_id, l.person_id, l.itype, l.period, l.lf,
+           1, l.ea, COALESCE(pd.ep, 0)
+    FROM lines l LEFT JOIN paid pd ON pd.receivable_id = l.id
+),
+{slots}slotcum AS (
+    SELECT id, pe, pp, part, cap,
+           SUM(cap) OVER (PARTITION BY pe, pp ORDER BY period, lf, part, itype, person_key, id
+                          ROWS UNBOUNDED PRECEDING) AS s_end
+    FROM slots WHERE cap > 0
+)
+"""
+
+# Where a payer has a negative line (an adjustment or reversal), a group (payer, person, type, month, class, part)
+# may take at most what the group still owes in total, line by line in id order.
+_CAPPED = """
+capped AS (
+    SELECT p.*,
+           SUM(amt - done) OVER (
+               PARTITION BY agency_id, employer_id, person_id, itype, period, lf, part) AS gopen,
+           CASE WHEN amt > done THEN amt - done ELSE 0 END AS rem,
+           COALESCE(SUM(CASE WHEN amt > done THEN amt - done ELSE 0 END) OVER (
+               PARTITION BY agency_id, employer_id, person_id, itype, period, lf, part
+               ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before_rem
+    FROM parts p
+),
+slots AS (
+    SELECT id, pe, pp, period, lf, part, itype, COALESCE(person_id, 0) AS person_key,
+           CASE WHEN gopen - before_rem <= 0 THEN 0
+                WHEN gopen - before_rem < rem THEN gopen - before_rem
+                ELSE rem END AS cap
+    FROM capped
+),
+"""
+
+# Without negative lines every line part may take what is still open on it (the same result, one sort fewer).
+_SIMPLE = """
+slots AS (
+    SELECT id, pe, pp, period, lf, part, itype, COALESCE(person_id, 0) AS person_key,
+           CASE WHEN amt > done THEN amt - done ELSE 0 END AS cap
+    FROM parts
+),
+"""
+
+_HAS_NEGATIVE = """
+SELECT 1 FROM contributions_receivable r
+WHERE (r.employer_amount < 0 OR r.individual_amount < 0)
+  AND (r.employer_id IN (SELECT pe FROM {payers} WHERE pe > 0)
+       OR (r.employer_id IS NULL AND r.person_id IN (SELECT pp FROM {payers} WHERE pp > 0)))
+LIMIT 1
+"""
+
+_PAYMENTS = """
+pays0 AS (
+    SELECT p.id, COALESCE(p.employer_id, 0) AS pe,
+           CASE WHEN p.employer_id IS NULL THEN p.person_id ELSE 0 END AS pp, p.paid_on, p.amount
+    FROM contributions_payment p
+    WHERE p.channel NOT IN ('tax', 'refund')
+      AND (p.employer_id IN (SELECT pe FROM {payers} WHERE pe > 0)
+           OR (p.employer_id IS NULL AND p.person_id IN (SELECT pp FROM {payers} WHERE pp > 0)))
+),
+pays AS (
+    SELECT p.id, p.pe, p.pp, p.paid_on,
+           p.amount - COALESCE(SUM(a.employer_part + a.individual_part), 0) AS avail
+    FROM pays0 p LEFT JOIN contributions_paymentallocation a ON a.payment_id = p.id
+    GROUP BY p.id, p.pe, p.pp, p.paid_on, p.amount
+),
+paycum AS (
+    SELECT id, pe, pp, avail,
+           SUM(avail) OVER (PARTITION BY pe, pp ORDER BY paid_on, id ROWS UNBOUNDED PRECEDING) AS p_end
+    FROM pays WHERE avail > 0
+),
+overlap AS (
+    SELECT pc.id AS payment_id, sc.id AS receivable_id, sc.part,
+           (CASE WHEN sc.s_end < pc.p_end THEN sc.s_end ELSE pc.p_end END)
+         - (CASE WHEN sc.s_end - sc.cap > pc.p_end - pc.avail THEN sc.s_end - sc.cap ELSE pc.p_end - pc.avail END)
+           AS amt
+    FROM slotcum sc
+    JOIN paycum pc ON pc.pe = sc.pe AND pc.pp = sc.pp
+     AND sc.s_end - sc.cap < pc.p_end AND pc.p_end - pc.avail < sc.s_end
+)
+"""
+
+_INSERT = """
+INSERT INTO contributions_paymentallocation (payment_id, receivable_id, employer_part, individual_part, created_at)
+SELECT payment_id, receivable_id,
+       ROUND(SUM(CASE WHEN part = 1 THEN amt ELSE 0 END), 2),
+       ROUND(SUM(CASE WHEN part = 0 THEN amt ELSE 0 END), 2), %s
+FROM overlap
+GROUP BY payment_id, receivable_id
+"""
+
+
+@contextlib.contextmanager
+def set_based_settings(cursor):
+    """For one large statement on PostgreSQL: no JIT (compiling it costs more than running it) and sorts in memory;
+    the previous values come back afterwards."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    cursor.execute("SELECT current_setting('jit'), current_setting('work_mem')")
+    jit, work_mem = cursor.fetchone()
+    cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '128MB', true)")
+    try:
+        yield
+    finally:
+        cursor.execute("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", [jit, work_mem])
+
+
+def _payer_table(cursor) -> None:
+    if connection.vendor == "postgresql":
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {PAYER_TABLE} (pe bigint NOT NULL, pp bigint NOT NULL)")
+    else:
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {PAYER_TABLE} (pe integer NOT NULL, pp integer NOT NULL)")
+    cursor.execute(f"DELETE FROM {PAYER_TABLE}")
+
+
+def _fill_payers(cursor, employer_ids: list[int], person_ids: list[int]) -> None:
+    rows = [(e, 0) for e in employer_ids] + [(0, p) for p in person_ids]
+    if connection.vendor == "postgresql":
+        with cursor.copy(f"COPY {PAYER_TABLE} (pe, pp) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        if len(rows) > 1000:
+            cursor.execute(f"ANALYZE {PAYER_TABLE}")
+    else:
+        cursor.executemany(f"INSERT INTO {PAYER_TABLE} (pe, pp) VALUES (%s, %s)", rows)
+
+
+def lock_payers(*, employer_ids: Iterable[int] = (), person_ids: Iterable[int] = ()) -> None:
+    """Lock the payers' rows (in id order, so two lockers never deadlock) until the transaction ends.
+
+    Every writer of money for a payer — a payment, an allocation, a new receivable line — takes this lock first.
+    """
+    employers = sorted(set(employer_ids))
+    persons = sorted(set(person_ids))
+    for i in range(0, len(employers), 10000):
+        list(Employer.objects.select_for_update().filter(pk__in=employers[i : i + 10000]).order_by("pk").values("pk"))
+    for i in range(0, len(persons), 10000):
+        list(Person.objects.select_for_update().filter(pk__in=persons[i : i + 10000]).order_by("pk").values("pk"))
+
+
+def allocate_payers(*, employer_ids: Iterable[int] = (), person_ids: Iterable[int] = ()) -> int:
+    """Apply every unapplied amount of these payers' payments to their open dues; returns the allocation rows added.
+
+    The caller holds `lock_payers` for the same payers (inside its transaction). Idempotent: a second call finds
+    nothing open or nothing left to apply and adds nothing.
+    """
+    employers, persons = sorted(set(employer_ids)), sorted(set(person_ids))
+    if not employers and not persons:
+        return 0
+    with connection.cursor() as cursor:
+        _payer_table(cursor)
+        _fill_payers(cursor, employers, persons)
+        cursor.execute(_HAS_NEGATIVE.format(payers=PAYER_TABLE))
+        slots = _CAPPED if cursor.fetchone() else _SIMPLE
+        lines = _LINES.format(payers=PAYER_TABLE, slots=slots)
+        sql = "WITH " + lines + "," + _PAYMENTS.format(payers=PAYER_TABLE) + _INSERT
+        with set_based_settings(cursor):
+            cursor.execute(sql, [timezone.now()])
+            return cursor.rowcount
+
+
+# Tax records name the insurance type and month they pay, with the employer and individual amounts apart: each part
+# goes to the open amounts of that part on those lines (line order), and what exceeds them stays unapplied on the
+# payment for the reconciliation to show.
+_TAX = """
+WITH recs AS (
+    SELECT b.payment_id, COALESCE(b.employer_id, 0) AS pe,
+           CASE WHEN b.employer_id IS NULL THEN b.person_id ELSE 0 END AS pp,
+           b.insurance_type_id AS itype, b.period, b.employer_amount AS want_e, b.individual_amount AS want_i
+    FROM contributions_bankrecord b
+    WHERE b.file_id = %s AND b.payment_id IS NOT NULL
+),
+keys AS (SELECT DISTINCT pe, pp, itype, period FROM recs),
+lines AS (
+    SELECT r.id, k.pe, k.pp, k.itype, k.period, r.employer_amount AS ea, r.individual_amount AS ia
+    FROM contributions_receivable r
+    JOIN keys k ON k.pe > 0 AND r.employer_id = k.pe AND r.insurance_type_id = k.itype AND r.period = k.period
+    WHERE r.kind <> 'late_fee'
+    UNION ALL
+    SELECT r.id, k.pe, k.pp, k.itype, k.period, r.employer_amount, r.individual_amount
+    FROM contributions_receivable r
+    JOIN keys k ON k.pp > 0 AND r.employer_id IS NULL AND r.person_id = k.pp AND r.insurance_type_id = k.itype
+     AND r.period = k.period
+    WHERE r.kind <> 'late_fee'
+),
+paid AS (
+    SELECT a.receivable_id, SUM(a.employer_part) AS ep, SUM(a.individual_part) AS ip
+    FROM contributions_paymentallocation a WHERE a.receivable_id IN (SELECT id FROM lines)
+    GROUP BY a.receivable_id
+),
+open_parts AS (
+    SELECT l.id, l.pe, l.pp, l.itype, l.period, 0 AS part,
+           CASE WHEN l.ia > COALESCE(pd.ip, 0) THEN l.ia - COALESCE(pd.ip, 0) ELSE 0 END AS cap
+    FROM lines l LEFT JOIN paid pd ON pd.receivable_id = l.id
+    UNION ALL
+    SELECT l.id, l.pe, l.pp, l.itype, l.period, 1,
+           CASE WHEN l.ea > COALESCE(pd.ep, 0) THEN l.ea - COALESCE(pd.ep, 0) ELSE 0 END
+    FROM lines l LEFT JOIN paid pd ON pd.receivable_id = l.id
+),
+slotcum AS (
+    SELECT id, pe, pp, itype, period, part, cap,
+           SUM(cap) OVER (PARTITION BY pe, pp, itype, period, part ORDER BY id ROWS UNBOUNDED PRECEDING) AS s_end
+    FROM open_parts WHERE cap > 0
+),
+money AS (
+    SELECT payment_id, pe, pp, itype, period, 0 AS part, want_i AS avail FROM recs WHERE want_i > 0
+    UNION ALL
+    SELECT payment_id, pe, pp, itype, period, 1, want_e FROM recs WHERE want_e > 0
+),
+paycum AS (
+    SELECT payment_id, pe, pp, itype, period, part, avail,
+           SUM(avail) OVER (PARTITION BY pe, pp, itype, period, part ORDER BY payment_id
+                            ROWS UNBOUNDED PRECEDING) AS p_end
+    FROM money
+),
+overlap AS (
+    SELECT pc.payment_id, sc.id AS receivable_id, sc.part,
+           (CASE WHEN sc.s_end < pc.p_end THEN sc.s_end ELSE pc.p_end END)
+         - (CASE WHEN sc.s_end - sc.cap > pc.p_end - pc.avail THEN sc.s_end - sc.cap ELSE pc.p_end - pc.avail END)
+           AS amt
+    FROM slotcum sc
+    JOIN paycum pc ON pc.pe = sc.pe AND pc.pp = sc.pp AND pc.itype = sc.itype AND pc.period = sc.period
+     AND pc.part = sc.part AND sc.s_end - sc.cap < pc.p_end AND pc.p_end - pc.avail < sc.s_end
+)
+"""
+
+
+def allocate_tax_payments(*, file_id: int) -> int:
+    """Apply the payments just posted from a tax file to the insurance type and month each record names."""
+    with connection.cursor() as cursor, set_based_settings(cursor):
+        cursor.execute(_TAX + _INSERT, [file_id, timezone.now()])
+        return cursor.rowcount
