@@ -43,6 +43,10 @@ def owing_unit(agency, *, months: int = 2, employer_amount="160.00", individual_
 def pay(unit, amount: str, *, reference: str = "P1", paid_on: dt.date | None = None) -> Payment:
     """A counter payment written directly and applied by collection's allocation (the act under test is elsewhere)."""
     user = get_user_model().objects.filter(agency=unit.agency).first() or get_user_model().objects.first()
+    if user is None:
+        from shebao.core.tests.factories import UserFactory
+
+        user = UserFactory(agency=unit.agency)
     payment = Payment.objects.create(
         agency=unit.agency,
         employer=unit,
