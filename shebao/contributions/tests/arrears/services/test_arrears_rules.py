@@ -173,9 +173,12 @@ class TestBackPaymentAgreesWithCalculator:
             due = month.replace(day=15)
             days = (paid - due).days
             deferred = (deferral.expires_on - due).days  # from the day after the due date to the expiry
-            assert fee[(month, "110")] == arrears_late_fee(
-                principal=principal["110"], due_date=due, paid_date=paid, windows=[(start, deferral.expires_on)]
-            ).late_fee
+            assert (
+                fee[(month, "110")]
+                == arrears_late_fee(
+                    principal=principal["110"], due_date=due, paid_date=paid, windows=[(start, deferral.expires_on)]
+                ).late_fee
+            )
             assert fee[(month, "110")] == (principal["110"] * Decimal("0.0005") * (days - deferred)).quantize(
                 Decimal("0.01")
             )
@@ -200,7 +203,9 @@ class TestDeferralLimits:
 
     def test_overlapping_agreement_is_409(self, clerk, reviewer, agencies):
         unit = EmployerFactory(agency=agencies["a"])
-        kw = dict(employer=unit, insurance_types=["110"], start_month=months_ago(0), end_month=months_ago(-2), reason="x")
+        kw = dict(
+            employer=unit, insurance_types=["110"], start_month=months_ago(0), end_month=months_ago(-2), reason="x"
+        )
         case_approve(actor=reviewer, case=deferral_apply(actor=clerk, **kw))
         with pytest.raises(ApplicationError) as exc:
             deferral_apply(actor=clerk, **{**kw, "start_month": months_ago(-1), "end_month": months_ago(-3)})

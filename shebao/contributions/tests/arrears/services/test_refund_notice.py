@@ -64,7 +64,10 @@ class TestRefund:
         payment = pay(unit, "300.00")
         assert credit_of(employer_id=unit.pk) == Decimal("60.00")
         case = refund_request(
-            actor=clerk, employer=unit, lines=[{"payment": payment.pk, "amount": "60.00", "insurance_type": "110"}], **BANK
+            actor=clerk,
+            employer=unit,
+            lines=[{"payment": payment.pk, "amount": "60.00", "insurance_type": "110"}],
+            **BANK,
         )
         case_approve(actor=reviewer, case=case)
         assert credit_of(employer_id=unit.pk) == Decimal("0.00")
@@ -92,9 +95,7 @@ class TestRefund:
         pay(other, "240.00")
         line = Receivable.objects.get(employer=other)
         with pytest.raises(ApplicationError) as exc:
-            refund_request(
-                actor=clerk, employer=unit, lines=[{"receivable": line.pk, "employer_amount": "1"}], **BANK
-            )
+            refund_request(actor=clerk, employer=unit, lines=[{"receivable": line.pk, "employer_amount": "1"}], **BANK)
         assert "不属于该缴费主体" in exc.value.errors["lines"][0]
 
 
