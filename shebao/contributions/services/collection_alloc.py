@@ -36,32 +36,36 @@ def _overlap(a_start: str, a_end: str, b_start: str, b_end: str) -> str:
     return f"(CASE WHEN {high} > {low} THEN {high} - {low} ELSE 0 END)"
 
 
-# One row per ledger line of the payers, with what is still open on each part (individual, employer). The money
+# One row per ledger line of the payers, with what is still open on each part (individual, employer), in fen as
+# whole numbers (the sums over hundreds of thousands of rows run on integers, exactly). The money
 # already applied is read through the payers' own payments (a consistent ledger applies no other money to them),
 # so the allocation table is reached by its payment index, however large it grows.
 _OPEN = """
 lines AS (
     SELECT r.id, r.employer_id AS pe, 0 AS pp, r.agency_id, r.employer_id, r.person_id,
            r.insurance_type_id AS itype, r.period, CASE WHEN r.kind = 'late_fee' THEN 1 ELSE 0 END AS lf,
-           r.employer_amount AS ea, r.individual_amount AS ia
+           CAST(r.employer_amount * 100 AS BIGINT) AS ea, CAST(r.individual_amount * 100 AS BIGINT) AS ia
     FROM contributions_receivable r
     WHERE r.employer_id IN (SELECT pe FROM {payers} WHERE pe > 0)
     UNION ALL
     SELECT r.id, 0, r.person_id, r.agency_id, r.employer_id, r.person_id,
            r.insurance_type_id, r.period, CASE WHEN r.kind = 'late_fee' THEN 1 ELSE 0 END,
-           r.employer_amount, r.individual_amount
+           CAST(r.employer_amount * 100 AS BIGINT), CAST(r.individual_amount * 100 AS BIGINT)
     FROM contributions_receivable r
     WHERE r.employer_id IS NULL AND r.person_id IN (SELECT pp FROM {payers} WHERE pp > 0)
 ),
 ppay AS (
     SELECT p.id, COALESCE(p.employer_id, 0) AS pe,
-           CASE WHEN p.employer_id IS NULL THEN p.person_id ELSE 0 END AS pp, p.paid_on, p.amount, p.channel
+           CASE WHEN p.employer_id IS NULL THEN p.person_id ELSE 0 END AS pp, p.paid_on,
+           CAST(p.amount * 100 AS BIGINT) AS amount, p.channel
     FROM contributions_payment p
     WHERE p.employer_id IN (SELECT pe FROM {payers} WHERE pe > 0)
        OR (p.employer_id IS NULL AND p.person_id IN (SELECT pp FROM {payers} WHERE pp > 0))
 ),
 pal AS (
-    SELECT a.payment_id, a.receivable_id, a.employer_part, a.individual_part
+    SELECT a.payment_id, a.receivable_id,
+           CAST(a.employer_part * 100 AS BIGINT) AS employer_part,
+           CAST(a.individual_part * 100 AS BIGINT) AS individual_part
     FROM contributions_paymentallocation a
     WHERE a.payment_id IN (SELECT id FROM ppay)
 ),
@@ -149,7 +153,7 @@ overlap AS (
        OR (s.cap_e > 0 AND s.end_e - s.cap_e < pc.p_end AND pc.p_end - pc.avail < s.end_e)
 )
 INSERT INTO contributions_paymentallocation (payment_id, receivable_id, employer_part, individual_part, created_at)
-SELECT payment_id, receivable_id, ROUND(amt_e, 2), ROUND(amt_i, 2), %s FROM overlap
+SELECT payment_id, receivable_id, ROUND(amt_e / 100.0, 2), ROUND(amt_i / 100.0, 2), %s FROM overlap
 """.format(
     amt_i=_overlap("s.end_i - s.cap_i", "s.end_i", "pc.p_end - pc.avail", "pc.p_end"),
     amt_e=_overlap("s.end_e - s.cap_e", "s.end_e", "pc.p_end - pc.avail", "pc.p_end"),
