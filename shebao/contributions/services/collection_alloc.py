@@ -28,75 +28,136 @@ from shebao.registration.models import Employer, Person
 
 PAYER_TABLE = "contributions_alloc_payer"
 
-_LINES = """
+
+def _overlap(a_start: str, a_end: str, b_start: str, b_end: str) -> str:
+    """SQL for the length of the overlap of [a_start, a_end) and [b_start, b_end), 0 when they do not meet."""
+    low = f"(CASE WHEN {a_start} > {b_start} THEN {a_start} ELSE {b_start} END)"
+    high = f"(CASE WHEN {a_end} < {b_end} THEN {a_end} ELSE {b_end} END)"
+    return f"(CASE WHEN {high} > {low} THEN {high} - {low} ELSE 0 END)"
+
+
+# One row per ledger line of the payers, with what is still open on each part (individual, employer), in fen as
+# whole numbers (the sums over hundreds of thousands of rows run on integers, exactly). The money
+# already applied is read through the payers' own payments (a consistent ledger applies no other money to them),
+# so the allocation table is reached by its payment index, however large it grows.
+_OPEN = """
 lines AS (
     SELECT r.id, r.employer_id AS pe, 0 AS pp, r.agency_id, r.employer_id, r.person_id,
            r.insurance_type_id AS itype, r.period, CASE WHEN r.kind = 'late_fee' THEN 1 ELSE 0 END AS lf,
-           r.employer_amount AS ea, r.individual_amount AS ia
+           CAST(r.employer_amount * 100 AS BIGINT) AS ea, CAST(r.individual_amount * 100 AS BIGINT) AS ia
     FROM contributions_receivable r
     WHERE r.employer_id IN (SELECT pe FROM {payers} WHERE pe > 0)
     UNION ALL
     SELECT r.id, 0, r.person_id, r.agency_id, r.employer_id, r.person_id,
            r.insurance_type_id, r.period, CASE WHEN r.kind = 'late_fee' THEN 1 ELSE 0 END,
-           r.employer_amount, r.individual_amount
+           CAST(r.employer_amount * 100 AS BIGINT), CAST(r.individual_amount * 100 AS BIGINT)
     FROM contributions_receivable r
     WHERE r.employer_id IS NULL AND r.person_id IN (SELECT pp FROM {payers} WHERE pp > 0)
 ),
-paid AS (  -- what is applied to those lines: money of the same payers (a consistent ledger has no other)
-    SELECT a.receivable_id, SUM(a.employer_part) AS ep, SUM(a.individual_part) AS ip
-    FROM contributions_paymentallocation a
-    JOIN contributions_payment p ON p.id = a.payment_id
+ppay AS (
+    SELECT p.id, COALESCE(p.employer_id, 0) AS pe,
+           CASE WHEN p.employer_id IS NULL THEN p.person_id ELSE 0 END AS pp, p.paid_on,
+           CAST(p.amount * 100 AS BIGINT) AS amount, p.channel
+    FROM contributions_payment p
     WHERE p.employer_id IN (SELECT pe FROM {payers} WHERE pe > 0)
        OR (p.employer_id IS NULL AND p.person_id IN (SELECT pp FROM {payers} WHERE pp > 0))
-    GROUP BY a.receivable_id
 ),
-parts AS (
-    SELECT l.id, l.pe, l.pp, l.agency_id, l.employer_id, l.person_id, l.itype, l.period, l.lf,
-           0 AS part, l.ia AS amt, COALESCE(pd.ip, 0) AS done
+pal AS (
+    SELECT a.payment_id, a.receivable_id,
+           CAST(a.employer_part * 100 AS BIGINT) AS employer_part,
+           CAST(a.individual_part * 100 AS BIGINT) AS individual_part
+    FROM contributions_paymentallocation a
+    WHERE a.payment_id IN (SELECT id FROM ppay)
+),
+paid AS (
+    SELECT receivable_id, SUM(employer_part) AS ep, SUM(individual_part) AS ip FROM pal GROUP BY receivable_id
+),
+opened AS (
+    SELECT l.id, l.pe, l.pp, l.agency_id, l.employer_id, l.person_id, l.itype, l.period, l.lf, l.ea, l.ia,
+           COALESCE(pd.ep, 0) AS de, COALESCE(pd.ip, 0) AS di,
+           CASE WHEN l.ea > COALESCE(pd.ep, 0) THEN l.ea - COALESCE(pd.ep, 0) ELSE 0 END AS rem_e,
+           CASE WHEN l.ia > COALESCE(pd.ip, 0) THEN l.ia - COALESCE(pd.ip, 0) ELSE 0 END AS rem_i
     FROM lines l LEFT JOIN paid pd ON pd.receivable_id = l.id
-    UNION ALL
-    SELECT l.id, l.pe, l.pp, l.agency_id, l.employer_id, l.person_id, l.itype, l.period, l.lf,
-           1, l.ea, COALESCE(pd.ep, 0)
-    FROM lines l LEFT JOIN paid pd ON pd.receivable_id = l.id
-),
-{slots}slotcum AS (
-    SELECT id, pe, pp, part, cap,
-           SUM(cap) OVER (PARTITION BY pe, pp ORDER BY period, lf, part, itype, person_key, id
-                          ROWS UNBOUNDED PRECEDING) AS s_end
-    FROM slots WHERE cap > 0
-)
-"""
-
-# Where a payer has a negative line (an adjustment or reversal), a group (payer, person, type, month, class, part)
-# may take at most what the group still owes in total, line by line in id order.
-_CAPPED = """
-capped AS (
-    SELECT p.*,
-           SUM(amt - done) OVER (
-               PARTITION BY agency_id, employer_id, person_id, itype, period, lf, part) AS gopen,
-           CASE WHEN amt > done THEN amt - done ELSE 0 END AS rem,
-           COALESCE(SUM(CASE WHEN amt > done THEN amt - done ELSE 0 END) OVER (
-               PARTITION BY agency_id, employer_id, person_id, itype, period, lf, part
-               ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before_rem
-    FROM parts p
-),
-slots AS (
-    SELECT id, pe, pp, period, lf, part, itype, COALESCE(person_id, 0) AS person_key,
-           CASE WHEN gopen - before_rem <= 0 THEN 0
-                WHEN gopen - before_rem < rem THEN gopen - before_rem
-                ELSE rem END AS cap
-    FROM capped
 ),
 """
 
-# Without negative lines every line part may take what is still open on it (the same result, one sort fewer).
+# Without negative lines every line part may take what is still open on it.
 _SIMPLE = """
-slots AS (
-    SELECT id, pe, pp, period, lf, part, itype, COALESCE(person_id, 0) AS person_key,
-           CASE WHEN amt > done THEN amt - done ELSE 0 END AS cap
-    FROM parts
+caps AS (
+    SELECT id, pe, pp, period, lf, itype, COALESCE(person_id, 0) AS person_key, rem_e AS cap_e, rem_i AS cap_i
+    FROM opened
 ),
 """
+
+# Where a payer has a negative line (an adjustment or reversal), a group (payer, person, type, month, class) takes
+# on each part at most what the group still owes on it in total, line by line in id order.
+_GROUP = "PARTITION BY agency_id, employer_id, person_id, itype, period, lf"
+_CAPPED = f"""
+capw AS (
+    SELECT o.*,
+           SUM(ea - de) OVER ({_GROUP}) AS gopen_e,
+           SUM(ia - di) OVER ({_GROUP}) AS gopen_i,
+           COALESCE(SUM(rem_e) OVER ({_GROUP} ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+               AS before_e,
+           COALESCE(SUM(rem_i) OVER ({_GROUP} ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+               AS before_i
+    FROM opened o
+),
+caps AS (
+    SELECT id, pe, pp, period, lf, itype, COALESCE(person_id, 0) AS person_key,
+           CASE WHEN gopen_e - before_e <= 0 THEN 0 WHEN gopen_e - before_e < rem_e THEN gopen_e - before_e
+                ELSE rem_e END AS cap_e,
+           CASE WHEN gopen_i - before_i <= 0 THEN 0 WHEN gopen_i - before_i < rem_i THEN gopen_i - before_i
+                ELSE rem_i END AS cap_i
+    FROM capw
+),
+"""
+
+# Each line's two parts get their place in the payer's queue: months in order, in each month the contributions
+# then the late fees, and in each of those first every individual part, then every employer part (by type,
+# person, line). The payer's money, oldest payment first, fills the queue; a line takes the overlap.
+_PLACE = """
+pos AS (
+    SELECT id, pe, pp, cap_i, cap_e,
+           SUM(cap_i + cap_e) OVER (PARTITION BY pe, pp ORDER BY period, lf)
+             - SUM(cap_i + cap_e) OVER (PARTITION BY pe, pp, period, lf) AS before_grp,
+           SUM(cap_i) OVER (PARTITION BY pe, pp, period, lf) AS grp_i,
+           SUM(cap_i) OVER (PARTITION BY pe, pp, period, lf ORDER BY itype, person_key, id
+                            ROWS UNBOUNDED PRECEDING) AS cum_i,
+           SUM(cap_e) OVER (PARTITION BY pe, pp, period, lf ORDER BY itype, person_key, id
+                            ROWS UNBOUNDED PRECEDING) AS cum_e
+    FROM caps WHERE cap_i > 0 OR cap_e > 0
+),
+slots AS (
+    SELECT id, pe, pp, cap_i, cap_e, before_grp + cum_i AS end_i, before_grp + grp_i + cum_e AS end_e FROM pos
+),
+pays AS (
+    SELECT p.id, p.pe, p.pp, p.paid_on, p.amount - COALESCE(u.used, 0) AS avail
+    FROM ppay p
+    LEFT JOIN (SELECT payment_id, SUM(employer_part + individual_part) AS used FROM pal GROUP BY payment_id) u
+      ON u.payment_id = p.id
+    WHERE p.channel NOT IN ('tax', 'refund')
+),
+paycum AS (
+    SELECT id, pe, pp, avail,
+           SUM(avail) OVER (PARTITION BY pe, pp ORDER BY paid_on, id ROWS UNBOUNDED PRECEDING) AS p_end
+    FROM pays WHERE avail > 0
+),
+overlap AS (
+    SELECT pc.id AS payment_id, s.id AS receivable_id,
+           {amt_i} AS amt_i,
+           {amt_e} AS amt_e
+    FROM slots s
+    JOIN paycum pc ON pc.pe = s.pe AND pc.pp = s.pp
+    WHERE (s.cap_i > 0 AND s.end_i - s.cap_i < pc.p_end AND pc.p_end - pc.avail < s.end_i)
+       OR (s.cap_e > 0 AND s.end_e - s.cap_e < pc.p_end AND pc.p_end - pc.avail < s.end_e)
+)
+INSERT INTO contributions_paymentallocation (payment_id, receivable_id, employer_part, individual_part, created_at)
+SELECT payment_id, receivable_id, ROUND(amt_e / 100.0, 2), ROUND(amt_i / 100.0, 2), %s FROM overlap
+""".format(
+    amt_i=_overlap("s.end_i - s.cap_i", "s.end_i", "pc.p_end - pc.avail", "pc.p_end"),
+    amt_e=_overlap("s.end_e - s.cap_e", "s.end_e", "pc.p_end - pc.avail", "pc.p_end"),
+)
 
 _HAS_NEGATIVE = """
 SELECT 1 FROM contributions_receivable r
@@ -106,37 +167,7 @@ WHERE (r.employer_amount < 0 OR r.individual_amount < 0)
 LIMIT 1
 """
 
-_PAYMENTS = """
-pays0 AS (
-    SELECT p.id, COALESCE(p.employer_id, 0) AS pe,
-           CASE WHEN p.employer_id IS NULL THEN p.person_id ELSE 0 END AS pp, p.paid_on, p.amount
-    FROM contributions_payment p
-    WHERE p.channel NOT IN ('tax', 'refund')
-      AND (p.employer_id IN (SELECT pe FROM {payers} WHERE pe > 0)
-           OR (p.employer_id IS NULL AND p.person_id IN (SELECT pp FROM {payers} WHERE pp > 0)))
-),
-pays AS (
-    SELECT p.id, p.pe, p.pp, p.paid_on,
-           p.amount - COALESCE(SUM(a.employer_part + a.individual_part), 0) AS avail
-    FROM pays0 p LEFT JOIN contributions_paymentallocation a ON a.payment_id = p.id
-    GROUP BY p.id, p.pe, p.pp, p.paid_on, p.amount
-),
-paycum AS (
-    SELECT id, pe, pp, avail,
-           SUM(avail) OVER (PARTITION BY pe, pp ORDER BY paid_on, id ROWS UNBOUNDED PRECEDING) AS p_end
-    FROM pays WHERE avail > 0
-),
-overlap AS (
-    SELECT pc.id AS payment_id, sc.id AS receivable_id, sc.part,
-           (CASE WHEN sc.s_end < pc.p_end THEN sc.s_end ELSE pc.p_end END)
-         - (CASE WHEN sc.s_end - sc.cap > pc.p_end - pc.avail THEN sc.s_end - sc.cap ELSE pc.p_end - pc.avail END)
-           AS amt
-    FROM slotcum sc
-    JOIN paycum pc ON pc.pe = sc.pe AND pc.pp = sc.pp
-     AND sc.s_end - sc.cap < pc.p_end AND pc.p_end - pc.avail < sc.s_end
-)
-"""
-
+# The tax rule's statement ends in the same insert as the general one.
 _INSERT = """
 INSERT INTO contributions_paymentallocation (payment_id, receivable_id, employer_part, individual_part, created_at)
 SELECT payment_id, receivable_id,
@@ -209,9 +240,8 @@ def allocate_payers(*, employer_ids: Iterable[int] = (), person_ids: Iterable[in
         _payer_table(cursor)
         _fill_payers(cursor, employers, persons)
         cursor.execute(_HAS_NEGATIVE.format(payers=PAYER_TABLE))
-        slots = _CAPPED if cursor.fetchone() else _SIMPLE
-        lines = _LINES.format(payers=PAYER_TABLE, slots=slots)
-        sql = "WITH " + lines + "," + _PAYMENTS.format(payers=PAYER_TABLE) + _INSERT
+        caps = _CAPPED if cursor.fetchone() else _SIMPLE
+        sql = "WITH " + _OPEN.format(payers=PAYER_TABLE) + caps + _PLACE
         with set_based_settings(cursor):
             cursor.execute(sql, [timezone.now()])
             return cursor.rowcount
