@@ -117,7 +117,7 @@ class PaymentAllocation(models.Model):
     class Meta:
         verbose_name = "缴费冲抵明细"
         verbose_name_plural = "缴费冲抵明细"
-        indexes = [models.Index(fields=["receivable"], name="allocation_receivable")]
+        # (the foreign key to the receivable line has its own index; a second one only slowed every insert)
 
     def __str__(self) -> str:
         return f"{self.payment_id}->{self.receivable_id}"

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from shebao.core import validation as v
 from shebao.core.audit import audit_write
+from shebao.core.blockers import blockers_for
 from shebao.core.cases import CaseKeySpec, case_open, next_number, subject_key
 from shebao.core.errors import ApplicationError, ConflictError
 from shebao.core.identifiers import validate_uscc
@@ -316,7 +317,8 @@ def apply_employer_change(*, case: Case, actor) -> dict:
 
 
 def deregistration_blockers(employer: Employer) -> list[str]:
-    """Reasons the unit cannot be deregistered now (active employees; arrears once cluster 02 hooks in)."""
+    """Reasons the unit cannot be deregistered now: active employees, and what other apps register with core
+    (`core.blockers`, action `employer.deregister`: contributions refuses a unit with arrears)."""
     reasons = []
     active = (
         Enrolment.objects.filter(employer=employer, status=EnrolmentStatus.ACTIVE)
@@ -328,6 +330,7 @@ def deregistration_blockers(employer: Employer) -> list[str]:
         reasons.append(f"单位仍有 {active} 名在职参保人员，请先办理减员")
     for check in DEREGISTRATION_CHECKS:
         reasons.extend(check(employer))
+    reasons.extend(blockers_for("employer.deregister", employer))  # e.g. contributions: arrears
     return reasons
 
 

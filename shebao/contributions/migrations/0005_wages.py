@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contributions', '0002_append_only_ledgers'),
+        ('contributions', '0004_arrears'),
     ]
 
     operations = [
