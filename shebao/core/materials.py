@@ -129,22 +129,27 @@ def materials_check(*, item_code: str, channel: str, materials: SubmittedMateria
     """
     materials = materials or SubmittedMaterials()
     errors = v.Errors()
-    index = {m.name: i for i, m in enumerate(materials_for(item_code), start=1)}
+    # Names compare after NFKC on both sides (a checklist may write full-width brackets); the checklist's own
+    # spelling is what the attachment keeps, so 尚欠材料 matches it.
+    index = {
+        unicodedata.normalize("NFKC", m.name): (i, m.name) for i, m in enumerate(materials_for(item_code), start=1)
+    }
     checked: list[CheckedFile] = []
     for f in materials.files:
         name = unicodedata.normalize("NFKC", str(f.name or "")).strip()
         if name not in index:
-            expected = "、".join(index) or "无"
+            expected = "、".join(n for _, n in index.values()) or "无"
             errors.add(MATERIALS_FIELD, f"「{name[:50]}」不是该业务的申请材料（申请材料清单：{expected}）")
             continue
-        key = material_field(index[name])
+        position, listed = index[name]
+        key = material_field(position)
         upload = f.upload
         if hasattr(upload, "seek"):
             upload.seek(0)  # the same upload may be checked twice (the form's all-at-once report)
         result = errors.capture(validate_upload, upload, field=key)
         if result is not None:
             data, ext = result
-            checked.append(CheckedFile(name, str(getattr(upload, "name", "") or "")[:255], data, ext))
+            checked.append(CheckedFile(listed, str(getattr(upload, "name", "") or "")[:255], data, ext))
     waiver = ""
     if materials.waiver is not None:
         if channel != Channel.WINDOW:

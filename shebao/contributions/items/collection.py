@@ -98,7 +98,7 @@ register_item(
             Grant(Role.FINANCE, Action.HANDLE),
             Grant(Role.FINANCE, Action.REVIEW),
         ),
-        materials=(Material("缴费凭证（现金收据、POS签购单或银行进账单）", note="窗口缴费时核验"),),
+        materials=(Material("缴费凭证（现金收据、POS签购单或银行进账单）", required=False, note="窗口缴费时核验"),),
     )
 )
 register_item(

@@ -26,6 +26,7 @@ from shebao.core import validation as v
 from shebao.core.audit import audit_write
 from shebao.core.cases import case_open, subject_key
 from shebao.core.errors import ApplicationError, ConflictError
+from shebao.core.materials import SubmittedMaterials
 from shebao.core.models import Case
 from shebao.core.payloads import Payload, load_payload
 from shebao.core.records import channel_for
@@ -183,6 +184,7 @@ def back_payment_assess(
     paid_date=None,
     note: str = "",
     channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
 ) -> Case:
     """020303 补缴核定: months owed late by a unit (for itself or one employee) or by a person alone."""
     if employer is not None:
@@ -252,6 +254,7 @@ def back_payment_assess(
         person=person,
         payload=payload,
         keys=[subject_key(ITEM, "payer", key, field="non_field_errors", label="该缴费主体")],
+        materials=materials,
     )
 
 

@@ -19,6 +19,7 @@ from shebao.core import validation as v
 from shebao.core.audit import audit_write
 from shebao.core.cases import case_open, subject_key
 from shebao.core.errors import ApplicationError, ConflictError
+from shebao.core.materials import SubmittedMaterials
 from shebao.core.models import Case
 from shebao.core.payloads import Payload, load_payload
 from shebao.core.records import channel_for
@@ -60,7 +61,15 @@ def _overlapping(employer_id: int, start: dt.date, end: dt.date, types: list[str
 
 @transaction.atomic
 def deferral_apply(
-    *, actor, employer: Employer, insurance_types, start_month, end_month, reason, channel: str | None = None
+    *,
+    actor,
+    employer: Employer,
+    insurance_types,
+    start_month,
+    end_month,
+    reason,
+    channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
 ) -> Case:
     """020302 缓缴额核定: a unit asks to defer some types' contributions for some months (reviewed, then agreed)."""
     ensure_employer_scope(actor, employer)
@@ -108,6 +117,7 @@ def deferral_apply(
             employer=employer.pk, insurance_types=types, start_month=start, end_month=end, reason=text
         ),
         keys=[subject_key(ITEM, "employer", employer.pk, field="non_field_errors", label="该单位")],
+        materials=materials,
     )
 
 

@@ -24,6 +24,7 @@ from shebao.core.audit import audit_write
 from shebao.core.cases import case_open, subject_key
 from shebao.core.choices import Action
 from shebao.core.errors import ApplicationError, ConflictError
+from shebao.core.materials import SubmittedMaterials
 from shebao.core.models import Case
 from shebao.core.payloads import Payload, load_payload
 from shebao.core.records import channel_for
@@ -81,7 +82,14 @@ class ArrearsNoticePayload(Payload):
 
 
 @transaction.atomic
-def arrears_notice_issue(*, actor, employer: Employer, note: str = "", channel: str | None = None) -> Case:
+def arrears_notice_issue(
+    *,
+    actor,
+    employer: Employer,
+    note: str = "",
+    channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
+) -> Case:
     """020502 欠费处理: propose a 责令限期缴纳通知书 for a unit with overdue arrears (issued on approval)."""
     require_grant(actor, ITEM, Action.HANDLE)
     ensure_employer_scope(actor, employer)
@@ -106,6 +114,7 @@ def arrears_notice_issue(*, actor, employer: Employer, note: str = "", channel: 
         employer=employer,
         payload=ArrearsNoticePayload(employer=employer.pk, note=text),
         keys=[subject_key(ITEM, "employer", employer.pk, field="non_field_errors", label="该单位")],
+        materials=materials,
     )
 
 

@@ -33,6 +33,7 @@ from shebao.core import validation as v
 from shebao.core.audit import audit_write, mask_account
 from shebao.core.cases import case_open, subject_key
 from shebao.core.errors import ApplicationError, ConflictError
+from shebao.core.materials import SubmittedMaterials
 from shebao.core.models import Case
 from shebao.core.payloads import Payload, load_payload
 from shebao.core.records import channel_for
@@ -188,6 +189,7 @@ def refund_request(
     account_name="",
     reason,
     channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
 ) -> Case:
     """020304 退费: a refund of over- or mis-paid contributions, paid to the payer's account after review."""
     if employer is not None:
@@ -229,6 +231,7 @@ def refund_request(
         person=person,
         payload=payload,
         keys=[subject_key(ITEM, "payer", key, field="non_field_errors", label="该缴费主体")],
+        materials=materials,
     )
 
 

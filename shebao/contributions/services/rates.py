@@ -25,6 +25,7 @@ from shebao.core.audit import audit_write
 from shebao.core.cases import CaseKeySpec, case_open, subject_key
 from shebao.core.choices import Action
 from shebao.core.errors import ApplicationError, ConflictError
+from shebao.core.materials import SubmittedMaterials
 from shebao.core.models import Case
 from shebao.core.payloads import Payload, load_payload
 from shebao.core.records import channel_for
@@ -190,6 +191,7 @@ def employer_rate_determine(
     adjust_assessed: bool = False,
     note: str = "",
     channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
 ) -> Case:
     """02020101 费率核定: the unit's work-injury risk class (from its registration) and floating grade → its 410
     rate from a month (default: the month it joined work-injury insurance)."""
@@ -249,6 +251,7 @@ def employer_rate_determine(
         payload=payload,
         employer=employer,
         keys=[rate_key(employer.pk)],
+        materials=materials,
     )
 
 
@@ -364,6 +367,7 @@ def employer_rate_change(
     adjust_assessed: bool = False,
     note: str = "",
     channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
 ) -> Case:
     """02020201 费率调整: a new floating grade (yearly work-injury evaluation) or the risk class of a changed industry
     (from the unit's registration), as a new rate row from its effective month."""
@@ -434,6 +438,7 @@ def employer_rate_change(
         payload=payload,
         employer=employer,
         keys=[rate_key(employer.pk)],
+        materials=materials,
     )
 
 

@@ -23,6 +23,7 @@ from shebao.core.audit import audit_write
 from shebao.core.cases import CaseKeySpec, case_open, subject_key
 from shebao.core.choices import Action
 from shebao.core.errors import ApplicationError, ConflictError
+from shebao.core.materials import SubmittedMaterials
 from shebao.core.models import Case
 from shebao.core.payloads import Payload, load_payload
 from shebao.core.records import channel_for
@@ -214,6 +215,7 @@ def person_choice_determine(
     insurance_types=None,
     note: str = "",
     channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
 ) -> Case:
     """02020102 费额核定: a resident's first yearly tier, or a flexible worker's first monthly base, from the first
     contribution period (the enrolment's start) or a later one."""
@@ -246,6 +248,7 @@ def person_choice_determine(
         payload=payload,
         person=person,
         keys=[choice_key(person.pk)],
+        materials=materials,
     )
 
 
@@ -259,6 +262,7 @@ def person_choice_change(
     insurance_types=None,
     note: str = "",
     channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
 ) -> Case:
     """02020202 费额调整: a new tier or base, effective from the next period (next month / next year) or later."""
     c, note_text, _ = _check(
@@ -302,6 +306,7 @@ def person_choice_change(
         payload=payload,
         person=person,
         keys=[choice_key(person.pk)],
+        materials=materials,
     )
 
 

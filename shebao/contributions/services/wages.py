@@ -23,6 +23,7 @@ from shebao.core.audit import audit_write
 from shebao.core.cases import CaseKeySpec, case_open, subject_key
 from shebao.core.choices import Action
 from shebao.core.errors import ApplicationError, ConflictError
+from shebao.core.materials import SubmittedMaterials
 from shebao.core.models import Case
 from shebao.core.money import to_fen
 from shebao.core.payloads import Payload, load_payload
@@ -227,7 +228,14 @@ def wage_declaration_validate(
 
 @transaction.atomic
 def wage_declaration_submit(
-    *, actor, employer: Employer, year, lines: list[dict], channel: str | None = None, first_row: int = 1
+    *,
+    actor,
+    employer: Employer,
+    year,
+    lines: list[dict],
+    channel: str | None = None,
+    first_row: int = 1,
+    materials: SubmittedMaterials | None = None,
 ) -> Case:
     """020101 工资总额申报: the unit's employees' wages of the previous year for contribution year `year`."""
     year, clean, errors = wage_declaration_validate(
@@ -248,6 +256,7 @@ def wage_declaration_submit(
         payload=payload,
         employer=employer,
         keys=[declaration_key(employer.pk, year)],
+        materials=materials,
     )
 
 

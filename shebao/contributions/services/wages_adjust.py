@@ -33,6 +33,7 @@ from shebao.core.audit import audit_write
 from shebao.core.cases import case_open, subject_key
 from shebao.core.choices import Role
 from shebao.core.errors import ApplicationError, ConflictError
+from shebao.core.materials import SubmittedMaterials
 from shebao.core.models import Case
 from shebao.core.money import to_fen
 from shebao.core.payloads import Payload, load_payload
@@ -88,6 +89,7 @@ def contribution_base_adjust(
     reason: str = "",
     document_no: str = "",
     channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
 ) -> Case:
     """020103 缴费基数调整: correct a person's base for past months; the differences are assessed on approval."""
     ensure_person_scope(actor, person)  # 404 outside scope
@@ -150,6 +152,7 @@ def contribution_base_adjust(
         employer=person.employer,
         payload=payload,
         keys=[subject_key(ITEM, "person", person.pk, field="person", label="该人员")],
+        materials=materials,
     )
 
 

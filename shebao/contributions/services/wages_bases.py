@@ -21,6 +21,7 @@ from shebao.core import validation as v
 from shebao.core.audit import audit_write
 from shebao.core.cases import case_open, subject_key
 from shebao.core.errors import ApplicationError, ConflictError
+from shebao.core.materials import SubmittedMaterials
 from shebao.core.models import Case
 from shebao.core.payloads import Payload, load_payload
 from shebao.core.records import channel_for
@@ -89,6 +90,7 @@ def contribution_base_determine(
     monthly_wage=None,
     note: str = "",
     channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
 ) -> Case:
     """020102 缴费基数核定（单人）: a new hire's base from the starting wage, or a redetermination from a month."""
     ensure_person_scope(actor, person)  # 404 outside scope
@@ -146,6 +148,7 @@ def contribution_base_determine(
         employer=person.employer,
         payload=payload,
         keys=[person_key(person.pk)],
+        materials=materials,
     )
 
 
