@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -50,9 +50,10 @@ def next_numbers(name: str, count: int) -> range:
     return range(first, first + count)
 
 
-@dataclass(frozen=True)
-class CaseKeySpec:
-    """A subject a case claims while open: `key` (e.g. "01010201:id:330102…") and the form field it concerns."""
+class CaseKeySpec(NamedTuple):
+    """A subject a case claims while open: `key` (e.g. "01010201:id:330102…") and the form field it concerns.
+
+    A named tuple (immutable like a frozen dataclass, several times cheaper to build: a bulk case makes 5,000)."""
 
     key: str
     field: str = "non_field_errors"

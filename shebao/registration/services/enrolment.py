@@ -66,9 +66,14 @@ class PersonEnrolPayload(Payload):
     rows: list[dict]
 
 
+def enrol_key(id_number: str) -> CaseKeySpec:
+    """The open-case key of one ID number: a second open 01010201 case for the same person is refused."""
+    return subject_key("01010201", "id", id_number, field="id_number", label="该人员")
+
+
 def enrol_keys(rows: list[dict]) -> list[CaseKeySpec]:
-    """One key per ID number: a second open 01010201 case for the same person is refused."""
-    return [subject_key("01010201", "id", r["id_number"], field="id_number", label="该人员") for r in rows]
+    """One key per row (the rows hold distinct ID numbers)."""
+    return [enrol_key(r["id_number"]) for r in rows]
 
 
 def _allowed_types(employer: Employer | None, category: str) -> dict[str, str]:
@@ -213,15 +218,15 @@ def _check_against_database(
     ):
         active.setdefault(pid, set()).add(code)
     names = insurance_types() if active else {}
-    keys = enrol_keys(rows)
-    if exclude_case is not None and CaseKey.objects.filter(case=exclude_case).count() == len(keys):
+    if exclude_case is not None and CaseKey.objects.filter(case=exclude_case).count() == len(rows):
         pending = {}  # the case claimed its rows' keys when it was opened, and a key has one holder
     else:
-        pending = pending_cases((k.key for k in keys), exclude=exclude_case)
+        pending = pending_cases((k.key for k in enrol_keys(rows)), exclude=exclude_case)
     ok, errors = [], []
-    for row, key in zip(rows, keys, strict=True):
-        if pending and key.key in pending:
-            errors.append(RowError(row["row"], "id_number", pending_message(pending[key.key], "该人员"), True))
+    for row in rows:
+        key = enrol_key(row["id_number"]).key if pending else None
+        if key in pending:
+            errors.append(RowError(row["row"], "id_number", pending_message(pending[key], "该人员"), True))
             continue
         hit = existing.get(row["id_number"])
         if hit:
