@@ -96,9 +96,12 @@ def make_employer(clerk, reviewer):
     from shebao.core.cases import case_approve
     from shebao.registration.models import Employer
     from shebao.registration.services import employer_enrol
+    from shebao.testing import material_files
 
     def _make(actor=None, approver=None, **overrides):
-        case = employer_enrol(actor=actor or clerk, data=employer_data(**overrides))
+        case = employer_enrol(
+            actor=actor or clerk, data=employer_data(**overrides), materials=material_files("01010101")
+        )
         case = case_approve(actor=approver or reviewer, case=case)
         return Employer.objects.get(pk=case.result["employer_id"])
 

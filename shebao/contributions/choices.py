@@ -44,6 +44,22 @@ class Part(models.TextChoices):
     INDIVIDUAL = "individual", "个人部分"
 
 
+class RateChangeReason(models.TextChoices):
+    """02020201 费率调整: why an employer's work-injury rate changes."""
+
+    EVALUATION = "evaluation", "工伤保险浮动费率年度评估"
+    INDUSTRY = "industry", "行业变更调整风险类别"
+    CORRECTION = "correction", "核定差错更正"
+    OTHER = "other", "其他"
+
+
+class ChoiceKind(models.TextChoices):
+    """02020102 / 02020202: what a person chooses — a resident's yearly tier or a flexible worker's monthly base."""
+
+    TIER = "tier", "城乡居民养老保险缴费档次"
+    BASE = "base", "灵活就业人员缴费基数"
+
+
 # --- collection (020401, 020402, 020501) -------------------------------------------------------------------------
 
 
@@ -95,3 +111,30 @@ class CounterMethod(models.TextChoices):
     CASH = "cash", "现金"
     POS = "pos", "银行卡（POS）"
     TRANSFER = "transfer", "转账支票/电汇"
+
+
+# --- arrears (020302, 020303, 020304, 020502) --------------------------------------------------------------------
+
+
+class BackPaymentReason(models.TextChoices):
+    """Why months are paid late (补缴原因); the late fee follows the reason (see `LATE_FEE_REASONS`)."""
+
+    UNENROLLED = "unenrolled", "应保未保"
+    ADJUSTMENT = "adjustment", "缴费基数或费率调整"
+    LUMP_SUM = "lump_sum", "一次性补缴（个人）"
+    DEFERRAL = "deferral", "缓缴期满补缴"
+
+
+# The employer's fault (社会保险法第八十六条): a late fee from each month's due date. A lump-sum by the person none.
+LATE_FEE_REASONS = (BackPaymentReason.UNENROLLED, BackPaymentReason.ADJUSTMENT, BackPaymentReason.DEFERRAL)
+
+
+class ArrearsActionKind(models.TextChoices):
+    NOTICE = "notice", "责令限期缴纳通知"
+    BANK_INQUIRY = "bank_inquiry", "查询存款账户"
+    ENFORCEMENT = "enforcement", "申请强制执行"
+    SETTLED = "settled", "欠费结清"
+
+
+# Escalation steps a clerk records after a notice (社会保险法第六十三条).
+ESCALATIONS = (ArrearsActionKind.BANK_INQUIRY, ArrearsActionKind.ENFORCEMENT)

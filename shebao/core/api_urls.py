@@ -3,6 +3,7 @@
 from django.urls import path, re_path
 
 from . import api as apis
+from .api.batch import BatchRunDetailApi, BatchRunListApi
 from .api.verify import DocumentVerifyApi
 
 urlpatterns = [
@@ -23,6 +24,8 @@ urlpatterns = [
     path("parameters/", apis.ParameterCollectionApi.as_view(), name="parameters"),
     path("verify/<str:code>/", DocumentVerifyApi.as_view(), name="verify-document"),
     path("parameters/lookup/", apis.ParameterLookupApi.as_view(), name="parameter-lookup"),
+    path("batch-runs/", BatchRunListApi.as_view(), name="batch-run-list"),
+    path("batch-runs/<int:run_id>/", BatchRunDetailApi.as_view(), name="batch-run-detail"),
     # Anything else under these resources (e.g. /cases/abc/) is a JSON 404, not Django's HTML page.
-    re_path(r"^(?:auth|catalog|cases|parameters)/", apis.NotFoundApi.as_view(), name="core-not-found"),
+    re_path(r"^(?:auth|batch-runs|catalog|cases|parameters)/", apis.NotFoundApi.as_view(), name="core-not-found"),
 ]

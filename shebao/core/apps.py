@@ -25,9 +25,10 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
-        # Every app's services, presenters and business items (`<app>/items.py` registers them; a code
-        # registered twice raises ImproperlyConfigured here, so the system does not start).
-        autodiscover_modules("services", "presenters", "items")
-        from .views import calendar  # noqa: F401  (registers the 节假日历 sidebar link)
+        # Every app's services, presenters, business items and batch kinds (`<app>/items.py` and
+        # `<app>/batches.py` register them; a code or kind registered twice raises ImproperlyConfigured here, so the
+        # system does not start).
+        autodiscover_modules("services", "presenters", "items", "batches")
+        from .views import batch, calendar  # noqa: F401  (register the 批处理 and 节假日历 sidebar links)
 
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="shebao.core.reference")

@@ -9,13 +9,12 @@ submission, in the database.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .access import is_staff, require_grant
@@ -23,9 +22,11 @@ from .audit import audit_write
 from .choices import Action, CaseStatus, Channel
 from .errors import ApplicationError, ConflictError
 from .items import get_item
+from .materials import CheckedFile, CheckedMaterials, SubmittedMaterials, materials_check
 from .models import Agency, Attachment, Case, CaseKey, CatalogItem, Sequence
 from .parameters import param_lookup
 from .payloads import Payload
+from .pgcopy import array_param, is_postgresql, rows_where_in
 from .uploads import validate_upload
 from .workdays import add_working_days
 
@@ -63,12 +64,11 @@ def subject_key(item_code: str, kind: str, value, *, field: str = "non_field_err
     return CaseKeySpec(f"{item_code}:{kind}:{value}", field, label)
 
 
-def pending_cases(keys: Iterable[str]) -> dict[str, Case]:
+def pending_cases(keys: Iterable[str], *, exclude: Case | None = None) -> dict[str, Case]:
     """Open cases holding any of `keys` (key → case), for refusals that name the pending case."""
-    keys = list(keys)
-    held: dict[str, int] = {}
-    for i in range(0, len(keys), 5000):
-        held.update(CaseKey.objects.filter(key__in=keys[i : i + 5000]).values_list("key", "case_id"))
+    held = dict(rows_where_in(CaseKey, "key", list(keys), ("key", "case_id")))
+    if exclude is not None:
+        held = {key: case_id for key, case_id in held.items() if case_id != exclude.pk}
     if not held:
         return {}
     # One query for the (few) cases, without their payloads: a bulk case's payload holds thousands of rows.
@@ -82,10 +82,13 @@ def pending_message(case: Case, label: str = "") -> str:
     return f"{who}已有在办的「{case.item.full_name}」业务（业务流水号 {case.number}），请勿重复申报"
 
 
-def _refuse_pending(keys: list[CaseKeySpec]) -> None:
+_CLAIMED_JUST_NOW = "同一对象的同类业务正在办理中（刚刚已有人提交），请勿重复申报"
+
+
+def _refuse_pending(keys: list[CaseKeySpec], *, exclude: Case | None = None) -> None:
     if not keys:
         return
-    pending = pending_cases(k.key for k in keys)
+    pending = pending_cases((k.key for k in keys), exclude=exclude)
     if pending:
         errors: dict[str, list[str]] = {}
         for spec in keys:
@@ -96,14 +99,31 @@ def _refuse_pending(keys: list[CaseKeySpec]) -> None:
 
 
 def _claim(case: Case, keys: list[CaseKeySpec]) -> None:
-    """Insert the case's keys; the unique index refuses a concurrent case that got there first."""
+    """Insert the case's keys; the unique index refuses a subject already claimed by another open case.
+
+    One statement whatever the number of keys (on PostgreSQL an `INSERT … SELECT unnest(…)`), in a savepoint:
+    a key held by another case — committed, or committed meanwhile by a concurrent submission, for which the
+    insert waits — raises a unique violation, and the refusal names the case that holds it. No check before
+    the insert: the index is the check, and a bulk case's rows were already checked one by one by its service.
+    """
     if not keys:
         return
+    keys = list({k.key: k for k in keys}.values())
     try:
         with transaction.atomic():
-            CaseKey.objects.bulk_create([CaseKey(key=k.key, case=case, field=k.field) for k in keys], batch_size=5000)
+            if is_postgresql():
+                table = connection.ops.quote_name(CaseKey._meta.db_table)
+                with connection.cursor() as cur:
+                    cur.execute(
+                        f"INSERT INTO {table} (key, case_id, field) "
+                        "SELECT k, %s, f FROM unnest(%s::varchar[], %s::varchar[]) AS t(k, f)",
+                        [case.pk, array_param([k.key for k in keys]), array_param([k.field for k in keys])],
+                    )
+            else:
+                CaseKey.objects.bulk_create([CaseKey(key=k.key, case=case, field=k.field) for k in keys])
     except IntegrityError:
-        raise ConflictError("同一对象的同类业务正在办理中（刚刚已有人提交），请勿重复申报") from None
+        _refuse_pending(keys, exclude=case)
+        raise ConflictError(_CLAIMED_JUST_NOW) from None
 
 
 def _refuse_own_case(actor, case: Case) -> None:
@@ -132,6 +152,7 @@ def _due(item_code: str, agency: Agency, start: dt.date) -> tuple[dt.date | None
     return due.date, f"{days}个工作日（{limit.legal_reference}）"
 
 
+@transaction.atomic
 def case_open(
     *,
     actor,
@@ -144,15 +165,20 @@ def case_open(
     person=None,
     applicant_name: str = "",
     keys: Iterable[CaseKeySpec] = (),
+    materials: SubmittedMaterials | None = None,
 ) -> Case:
     """Open a case (the one way every item starts). Staff at the window accept it at once; items without review
-    complete at once. `keys` claim the case's subjects: an open case with the same key refuses this one."""
+    complete at once. `keys` claim the case's subjects: an open case with the same key refuses this one.
+
+    `materials` are the files handed in (stored as the case's attachments, written after commit) and the 容缺受理
+    reason: a window case missing a required material of the item's checklist is refused unless the reason is
+    given (`core.materials.materials_check`)."""
     require_grant(actor, item_code, Action.HANDLE)
+    checked = materials_check(item_code=item_code, channel=channel, materials=materials)
     item = CatalogItem.objects.get(code=item_code)
     if isinstance(payload, Payload):
         payload = payload.to_json()
     keys = list(keys)
-    _refuse_pending(keys)
     now = timezone.now()
     today = timezone.localdate(now)
     number = f"{today:%Y%m%d}{agency.region_id}{next_number('case:' + today.isoformat()):06d}"
@@ -171,6 +197,7 @@ def case_open(
         submitted_at=now,
         due_date=due_date,
         due_note=due_note,
+        materials_waiver=checked.waiver,
     )
     _claim(case, keys)
     audit_write(
@@ -182,11 +209,28 @@ def case_open(
         after={"number": number, "channel": channel, "summary": summary},
         case=case,
     )
+    _store_materials(actor, case, checked)
     if is_staff(actor) and channel in (Channel.WINDOW, Channel.BATCH):
         _accept(actor, case)
         if not item.needs_review:
             _complete(actor, case)
     return case
+
+
+def _store_materials(actor, case: Case, checked: CheckedMaterials) -> None:
+    """The files handed in with the application become its attachments; 容缺受理 is audited with what is owed."""
+    for f in checked.files:
+        _attach(actor, case, f)
+    if checked.waiver:
+        audit_write(
+            actor=actor,
+            action="case.materials_waiver",
+            item_code=case.item_id,
+            object_type="case",
+            object_id=case.pk,
+            after={"reason": checked.waiver, "owed": list(checked.missing)},
+            case=case,
+        )
 
 
 def _accept(actor, case: Case) -> None:
@@ -318,21 +362,27 @@ def attachment_add(*, actor, case: Case, kind: str, uploaded) -> Attachment:
     if not case.is_open:
         raise ConflictError("业务已办结或已关闭，不能再上传材料")
     kind = (kind or "").strip() or "其他材料"
-    digest = hashlib.sha256(data).hexdigest()
+    return _attach(actor, case, CheckedFile(kind[:50], str(uploaded.name or "")[:255], data, ext))
+
+
+def _attach(actor, case: Case, checked: CheckedFile) -> Attachment:
+    """Store one checked file as an attachment of the case: the row now, the bytes after commit; audited."""
+    digest = checked.sha256
     att = Attachment(
         case=case,
-        kind=kind[:50],
-        original_name=uploaded.name[:255],
-        ext=ext,
-        content_type=settings.SHEBAO_UPLOAD_TYPES[ext],
-        size=len(data),
+        kind=checked.name[:50],
+        original_name=checked.original_name,
+        ext=checked.ext,
+        content_type=settings.SHEBAO_UPLOAD_TYPES[checked.ext],
+        size=len(checked.data),
         sha256=digest,
         uploaded_by=actor,
     )
-    name = att.file.field.generate_filename(att, f"{digest[:16]}{ext}")
+    name = att.file.field.generate_filename(att, f"{digest[:16]}{checked.ext}")
     att.file.name = name
     att.save()
     storage = att.file.storage
+    data = checked.data
 
     def write_file() -> None:
         if not storage.exists(name):
@@ -345,7 +395,7 @@ def attachment_add(*, actor, case: Case, kind: str, uploaded) -> Attachment:
         item_code=case.item_id,
         object_type="case",
         object_id=case.pk,
-        after={"kind": kind, "name": uploaded.name, "sha256": digest},
+        after={"kind": att.kind, "name": checked.original_name, "sha256": digest},
         case=case,
     )
     return att

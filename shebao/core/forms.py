@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from .errors import ApplicationError
+from .materials import WAIVER_FIELD, WAIVER_MAX_LENGTH, SubmittedMaterials, material_fields
 
 MONTH_INPUT = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -28,15 +30,20 @@ class ServiceForm(forms.Form):
             if name in self.fields:
                 self.fields[name].mark_required = True
         for field in self.fields.values():
-            field.error_messages["required"] = f"{field.label}不能为空"
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+            self._prepare(field)
+
+    @staticmethod
+    def _prepare(field: forms.Field) -> None:
+        """Chinese "required" message and the Bootstrap class of the widget."""
+        field.error_messages["required"] = f"{field.label}不能为空"
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
     def add_service_error(self, exc: ApplicationError) -> None:
         """Put the service's field errors next to the fields (others at the top of the form)."""
@@ -95,3 +102,55 @@ class MaterialForm(ServiceForm):
     file = forms.FileField(
         label="文件", required=False, widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.xlsx"})
     )
+
+    def __init__(self, *args, names=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if names:  # the item's 申请材料清单 offered as suggestions: the same name clears it from 尚欠材料
+            self.fields["kind"].widget.attrs["list"] = "material-names"
+
+
+UPLOAD_ACCEPT = ".pdf,.jpg,.jpeg,.png,.xlsx"
+
+
+class MaterialsForm(ServiceForm):
+    """申请材料 handed in with an application: a file per material of the item's checklist (`material_<n>`, `*` on
+    the required ones at the window) and, for staff, 容缺受理 with its reason. It only parses: `case_open` checks."""
+
+    def __init__(self, *args, item_code: str, staff: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.item_code, self.staff = item_code, staff
+        limit = settings.SHEBAO_UPLOAD_MAX_BYTES // (1024 * 1024)
+        for key, material in material_fields(item_code):
+            note = f"{material.note}；" if material.note else ""
+            field = forms.FileField(
+                label=material.name,
+                required=False,
+                allow_empty_file=True,  # the service says "文件为空", with the other problems
+                help_text=f"{note}pdf、jpg、png 或 xlsx，不超过 {limit} MB",
+                widget=forms.FileInput(attrs={"accept": UPLOAD_ACCEPT}),
+            )
+            field.mark_required = staff and material.required
+            self.fields[key] = field
+        if staff:
+            self.fields["materials_waiver_on"] = forms.BooleanField(label="容缺受理（材料后补）", required=False)
+            self.fields[WAIVER_FIELD] = forms.CharField(
+                label="容缺受理原因",
+                required=False,
+                help_text=f"勾选「容缺受理」时必填，不超过{WAIVER_MAX_LENGTH}字，如：申请人书面承诺5个工作日内补交",
+                widget=forms.Textarea(attrs={"rows": 2, "maxlength": WAIVER_MAX_LENGTH}),
+            )
+        for field in self.fields.values():
+            self._prepare(field)
+
+    def file_fields(self) -> list:
+        """The bound file fields, in the checklist's order."""
+        return [self[key] for key, _ in material_fields(self.item_code)]
+
+    def materials(self) -> SubmittedMaterials:
+        """The files chosen and, when 容缺受理 is ticked, its reason as typed (the service checks both)."""
+        data = getattr(self, "cleaned_data", {})
+        files = {key: data.get(key) for key, _ in material_fields(self.item_code)}
+        waiver = None
+        if self.staff and data.get("materials_waiver_on"):
+            waiver = self.data.get(WAIVER_FIELD, "")
+        return SubmittedMaterials.from_fields(self.item_code, files, waiver)

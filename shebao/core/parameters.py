@@ -72,6 +72,15 @@ INTEGER_UNITS = frozenset({"日", "天", "工作日", "月", "年", "周岁", "�
 DECIMAL_UNITS = frozenset({"元", "元/月", "元/年", "元/日", "倍", "系数"})
 RATIO_UNITS = frozenset({"比例"})  # 0–1, e.g. 0.16
 PERCENT_UNITS = frozenset({"%"})  # 0–100
+# Text units with a fixed shape: unit -> (pattern of the whole value, what a person is told when it does not fit).
+# 档次 a list of numbers (tiers, floating grades), 险种 a list of insurance type codes, 方式 a lower-case code whose
+# allowed values the rule reading the key checks (e.g. contribution.collector: agency | tax).
+_NUMBER = r"[0-9]{1,9}(?:\.[0-9]{1,8})?"
+TEXT_UNITS = {
+    "档次": (re.compile(rf"{_NUMBER}(?:,{_NUMBER})*", re.ASCII), "以英文逗号分隔的数值列表（如 1.0,1.2,1.5）"),
+    "险种": (re.compile(r"[0-9]{3}(?:,[0-9]{3})*", re.ASCII), "以英文逗号分隔的三位险种编码（如 110,210,410）"),
+    "方式": (re.compile(r"[a-z][a-z_]{0,29}", re.ASCII), "小写英文代码（如 agency）"),
+}
 _INTEGER = re.compile(r"-?[0-9]{1,9}", re.ASCII)
 _DECIMAL = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,8})?", re.ASCII)
 
@@ -96,7 +105,18 @@ def parameter_value_clean(value: str, unit: str, *, field: str = "value") -> str
         if unit in PERCENT_UNITS and number > 100:
             raise ApplicationError("百分比参数应在0到100之间", field=field)
         return text
+    if unit in TEXT_UNITS:
+        pattern, shape = TEXT_UNITS[unit]
+        text = re.sub(r"\s*,\s*", ",", text)
+        if not pattern.fullmatch(text):
+            raise ApplicationError(f"参数值应为{shape}（单位：{unit}）", field=field)
+        return text
     return text
+
+
+def parameter_list(value: str) -> list[str]:
+    """The items of a list-valued parameter (units 档次 and 险种): "1.0,1.2,1.5" → ["1.0", "1.2", "1.5"]."""
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
 def _region_chain(region_code: str | None) -> list[str | None]:
@@ -108,6 +128,11 @@ def _region_chain(region_code: str | None) -> list[str | None]:
         chain.extend(region.lineage_codes())
     chain.append(None)
     return chain
+
+
+def region_chain(region_code: str | None) -> list[str | None]:
+    """The codes searched for a region's parameters: itself, its parents, then None (national); 400 if unknown."""
+    return _region_chain(region_code)
 
 
 def param_lookup(key: str, *, region: str | None = None, on: dt.date) -> ParamValue:
@@ -146,21 +171,30 @@ def load_default_parameters() -> int:
                     if isinstance(effective, str):
                         effective = dt.date.fromisoformat(effective)
                     reference = str(entry.get("ref", spec.get("ref", "")))
-                    for text in (reference, spec.get("description", "")):
+                    # A value may carry its own note (e.g. 演示数据 for a demo region's value), else the key's.
+                    note = str(entry.get("note", spec.get("description", "")))
+                    for text in (reference, note):
                         if internal_marker(text):
                             raise ImproperlyConfigured(
                                 f"{path.name} {key}: “{internal_marker(text)}” is an internal note; "
                                 "mark the value `verified: false` instead of writing it into ref/description"
                             )
+                    unit = spec.get("unit", "")
+                    try:
+                        value = parameter_value_clean(str(entry["value"]), unit)
+                    except ApplicationError as exc:
+                        raise ImproperlyConfigured(
+                            f"{path.name} {key} {region or '全国'} {effective}: {entry['value']!r} {exc.message}"
+                        ) from None
                     Parameter.objects.update_or_create(
                         key=key,
                         region_id=region,
                         effective_from=effective,
                         defaults={
-                            "value": str(entry["value"]),
-                            "unit": spec.get("unit", ""),
+                            "value": value,
+                            "unit": unit,
                             "legal_reference": reference,
-                            "note": spec.get("description", ""),
+                            "note": note,
                             "is_default": True,
                             "verified": bool(entry.get("verified", spec.get("verified", True))),
                         },

@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import views
 from .views import audit as audit_views
+from .views import batch as batch_views
 from .views import calendar as calendar_views
 from .views import documents as document_views
 from .views.tokens import api_token
@@ -31,6 +32,9 @@ urlpatterns = [
     path("audit/verify/", audit_views.audit_verify_view, name="audit-verify"),
     path("audit/export/", audit_views.audit_export, name="audit-export"),
     path("audit/access/", audit_views.audit_access_log, name="audit-access"),
+    # 批处理 (batch runs and their progress)
+    path("batch/", batch_views.batch_list, name="batch-list"),
+    path("batch/<int:run_id>/", batch_views.batch_detail, name="batch-detail"),
     # 节假日历维护 (agency administrators)
     path("calendar/", calendar_views.calendar_index, name="calendar"),
     path("calendar/import/", calendar_views.calendar_import, name="calendar-import"),

@@ -53,6 +53,39 @@ class DemoPlan:
     employer_user_name: str = ""
 
 
+def _demo_scan(filename: str):
+    """A one-page PDF standing in for a scanned document handed in at the window (申请材料 of a demo case)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    text = b"BT /F1 18 Tf 72 760 Td (Shebao demo: scanned material) Tj ET"
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</Font<</F1 5 0 R>>>>/Contents 4 0 R>>",
+        b"<</Length %d>>stream\n%s\nendstream" % (len(text), text),
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return SimpleUploadedFile(filename, bytes(out), content_type="application/pdf")
+
+
+def _scans(item_code: str):
+    """A demo scan for each required material of the item, as the clerk hands them in at the window."""
+    from shebao.core.materials import MaterialFile, SubmittedMaterials, required_materials
+
+    return SubmittedMaterials(
+        files=tuple(MaterialFile(m.name, _demo_scan(f"{m.name}.pdf")) for m in required_materials(item_code))
+    )
+
+
 def _month(today: dt.date, back: int) -> dt.date:
     total = today.year * 12 + today.month - 1 - back
     return dt.date(total // 12, total % 12 + 1, 1)
@@ -266,6 +299,7 @@ def load_plan(ctx: DemoContext, plan: DemoPlan) -> None:
     """Write the plan through the services (inside seed_demo's transaction)."""
     from shebao.core.cases import case_approve, case_reject
     from shebao.core.choices import Role
+    from shebao.core.materials import SubmittedMaterials
 
     from .models import Employer, Person
     from .services import (
@@ -284,7 +318,12 @@ def load_plan(ctx: DemoContext, plan: DemoPlan) -> None:
     employers: list[Employer] = []
     for e in showcase:
         clerk, reviewer = staff[f"{e['district']}:clerk"], staff[f"{e['district']}:reviewer"]
-        case = employer_enrol(actor=clerk, data=_employer_data(e, this_month), agency=agencies[e["district"]])
+        case = employer_enrol(
+            actor=clerk,
+            data=_employer_data(e, this_month),
+            agency=agencies[e["district"]],
+            materials=_scans("01010101"),
+        )
         case = case_approve(actor=reviewer, case=case)
         employers.append(Employer.objects.get(pk=case.result["employer_id"]))
     employers += _import_employers(plan.employers[SHOWCASE_EMPLOYERS:], agencies)
@@ -338,8 +377,18 @@ def load_plan(ctx: DemoContext, plan: DemoPlan) -> None:
     sc_clerk = staff["sc:clerk"]
     gs_clerk, gs_reviewer = staff["gs:clerk"], staff["gs:reviewer"]
     pending = plan.pending_employers
-    employer_enrol(actor=sc_clerk, data=_employer_data(pending[0], this_month), agency=agencies["sc"])
-    rejected = employer_enrol(actor=gs_clerk, data=_employer_data(pending[1], this_month), agency=agencies["gs"])
+    employer_enrol(
+        actor=sc_clerk,
+        data=_employer_data(pending[0], this_month),
+        agency=agencies["sc"],
+        materials=SubmittedMaterials(waiver="营业执照正本在办理年报，申请人书面承诺5个工作日内补交"),  # 容缺受理
+    )
+    rejected = employer_enrol(
+        actor=gs_clerk,
+        data=_employer_data(pending[1], this_month),
+        agency=agencies["gs"],
+        materials=_scans("01010101"),
+    )
     case_reject(actor=gs_reviewer, case=rejected, reason="营业执照复印件不清晰，请补充清晰的证照材料后重新申报")
     if emp_user:
         rng = random.Random(len(plan.persons))
@@ -385,6 +434,7 @@ def load_plan(ctx: DemoContext, plan: DemoPlan) -> None:
             person=staff_people[1],
             reason="emigration",
             end_date=today - dt.timedelta(days=3),
+            materials=_scans("01010203"),
         )
         case_approve(actor=staff[f"{district}:reviewer"], case=case)
     lap("演示业务（待受理、待复核、已退回、已办结）")

@@ -376,19 +376,12 @@ class BulkEnrolForm(ServiceForm):
 
 
 class PersonChangeForm(ServiceForm):
-    """01010202 个人变更登记: basic details (a name change needs material), insurance types, payment details."""
+    """01010202 个人变更登记: basic details, insurance types, payment details (materials: the view's section)."""
 
     name = forms.CharField(label="姓名", required=False, max_length=80)
     phone = forms.CharField(label="联系电话", required=False, max_length=30)
     address = forms.CharField(label="居住地址", required=False, max_length=250)
     ethnicity = forms.CharField(label="民族", required=False, max_length=30)
-    materials = forms.FileField(
-        label="证明材料",
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
-        help_text="变更姓名须上传户籍证明或身份证（pdf、jpg、png）",
-    )
-    material_kind = forms.CharField(label="材料名称", required=False, max_length=50, initial="户籍证明")
     contribution_method = forms.ChoiceField(label="缴费方式", required=False, choices=ContributionMethod.choices)
     benefit_bank_name = forms.CharField(label="待遇发放银行", required=False, max_length=150)
     benefit_bank_account = forms.CharField(label="待遇发放账号", required=False, max_length=50)
@@ -425,10 +418,6 @@ class PersonChangeForm(ServiceForm):
     def changes(self) -> dict:
         keys = [*PERSON_BASIC_FIELDS, "contribution_method", "benefit_bank_name", "benefit_bank_account"]
         return {name: self.cleaned_data.get(name) or "" for name in keys}
-
-    def uploads(self) -> list[tuple[str, object]]:
-        upload = self.cleaned_data.get("materials")
-        return [(self.value("material_kind") or "证明材料", upload)] if upload else []
 
 
 class PersonTerminateForm(ServiceForm):

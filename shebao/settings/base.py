@@ -143,6 +143,21 @@ SHEBAO_AUDIT_ANCHOR_FILE = Path(os.environ.get("SHEBAO_AUDIT_ANCHOR_FILE", BASE_
 SHEBAO_DOCUMENT_KEY = os.environ.get("SHEBAO_DOCUMENT_KEY", "")
 SHEBAO_PUBLIC_BASE_URL = os.environ.get("SHEBAO_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
+# Batch runs (docs/batch.md): chunks run in-process unless a Celery broker is configured, e.g.
+# SHEBAO_BROKER_URL=redis://127.0.0.1:6379/0; then workers (`celery -A shebao worker`) execute them from the queue.
+SHEBAO_BROKER_URL = os.environ.get("SHEBAO_BROKER_URL", "")
+SHEBAO_BATCH_QUEUE = os.environ.get("SHEBAO_BATCH_QUEUE", "shebao-batch")
+# A running run with no finished chunk and no heartbeat for this long is shown as possibly interrupted (可续跑).
+SHEBAO_BATCH_STALL_SECONDS = int(os.environ.get("SHEBAO_BATCH_STALL_SECONDS", "600"))
+CELERY_BROKER_URL = SHEBAO_BROKER_URL or "memory://"
+CELERY_TASK_DEFAULT_QUEUE = SHEBAO_BATCH_QUEUE
+CELERY_TASK_ACKS_LATE = True  # a chunk task killed with its worker is delivered again (its chunk is still pending)
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # one chunk at a time per worker process: the others stay for idle workers
+CELERY_TASK_IGNORE_RESULT = True  # progress is read from the database, not from a result backend
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag; kept False for clarity
@@ -189,6 +204,10 @@ REST_FRAMEWORK = {
 # API tokens expire this many hours after they are issued (the same working day as a session).
 SHEBAO_TOKEN_TTL_HOURS = float(os.environ.get("SHEBAO_TOKEN_TTL_HOURS", "8"))
 
+# 社保费试算 (public calculators, no login): requests per client address, e.g. "60/minute" (DRF throttle syntax).
+# The counts live in the default cache: with several server processes, configure a shared cache for one limit.
+SHEBAO_CALCULATOR_RATE = os.environ.get("SHEBAO_CALCULATOR_RATE", "60/minute")
+
 # JSON request bodies nested deeper than this are refused with 400 (deep nesting otherwise ends in RecursionError).
 SHEBAO_JSON_MAX_DEPTH = int(os.environ.get("SHEBAO_JSON_MAX_DEPTH", "32"))
 
@@ -209,6 +228,9 @@ SPECTACULAR_SETTINGS = {
         "EmployerStatusEnum": "shebao.registration.choices.EmployerStatus",
         "PersonStatusEnum": "shebao.registration.choices.PersonStatus",
         "EnrolmentStatusEnum": "shebao.registration.choices.EnrolmentStatus",
+        "BatchStatusEnum": "shebao.core.batch_models.BatchStatus",
+        "PersonCategoryEnum": "shebao.registration.choices.PersonCategory",
+        "CalculatorCategoryEnum": "shebao.rules.calculators.CATEGORY_CHOICES",
     },
 }
 

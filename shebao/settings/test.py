@@ -15,3 +15,8 @@ STORAGES = {
 # A fixed audit key; checkpoints go to a per-process temporary file (each test gets its own, see core/tests).
 SHEBAO_AUDIT_KEY = "test-audit-key-0123456789abcdef0123456789abcdef"
 SHEBAO_AUDIT_ANCHOR_FILE = Path(tempfile.mkdtemp(prefix="shebao-anchor-")) / "audit-anchors.jsonl"  # noqa: F405
+# A test-only app with a batch kind writing to its own tables (core/tests/batchapp): the batch framework's tests,
+# and the Celery workers they start, load it from here.
+INSTALLED_APPS = [*INSTALLED_APPS, "shebao.core.tests.batchapp"]  # noqa: F405
+# The calculators' throttle is tested on its own (with a low rate); the other tests and the fuzzer are not throttled.
+SHEBAO_CALCULATOR_RATE = "100000/minute"

@@ -86,16 +86,20 @@ def test_clerk_enrols_employer_and_person_reviewer_approves(live_server, staff, 
     clerk.fill("#id_contact_name", "许广平")
     clerk.fill("#id_contact_phone", "13900001111")
     assert clerk.input_value("#id_start_month") == month
+    # The business licence (申请材料, required at the window) goes with the declaration.
+    licence = {"name": "营业执照.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    clerk.set_input_files("#id_material_1", files=[licence])
     clerk.get_by_role("button", name="提交登记").click()
     clerk.wait_for_selector("text=已受理「单位登记·参保登记」")
     employer_case = re.search(r"业务流水号 (\d+)", clerk.locator(".alert-success").inner_text()).group(1)
     assert clerk.get_by_test_id("case-status").inner_text() == "已受理"
-    # The business licence is attached in place (htmx, CSRF token sent from <body hx-headers>).
-    clerk.fill("#id_kind", "营业执照")
-    clerk.set_input_files("#id_file", files=[{"name": "营业执照.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    assert "营业执照.pdf" in clerk.locator("#materials").inner_text()
+    # A further material is attached in place (htmx, CSRF token sent from <body hx-headers>).
+    clerk.fill("#id_kind", "单位银行开户证明")
+    clerk.set_input_files("#id_file", files=[{**licence, "name": "开户许可证.pdf"}])
     clerk.get_by_role("button", name="上传").click()
     clerk.wait_for_selector("text=材料已上传。")
-    assert "营业执照.pdf" in clerk.locator("#materials").inner_text()
+    assert "开户许可证.pdf" in clerk.locator("#materials").inner_text()
 
     # 2. A reviewer, in a separate session, approves it.
     reviewer = _login(browser, base, "reviewer_a")

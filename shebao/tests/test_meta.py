@@ -62,3 +62,34 @@ def test_an_item_registered_without_item_test_case_is_reported(monkeypatch):
 
     monkeypatch.setitem(ITEMS, "01010104", BusinessItem(code="01010104"))
     assert items_without_item_test_case() == ["01010104"]
+
+
+def services_without_materials() -> list[str]:
+    """Services of items with a materials checklist that cannot take what was handed in (`materials=`)."""
+    import inspect
+
+    return sorted(
+        f"{item.code} {service.__module__}.{service.__qualname__}"
+        for item in ITEMS.values()
+        if item.materials
+        for service in item.services
+        if "materials" not in inspect.signature(service).parameters
+    )
+
+
+def test_every_service_of_an_item_with_materials_takes_them():
+    """Each service passes `materials` on to `case_open`, which checks them: no item is left without the check."""
+    missing = services_without_materials()
+    assert not missing, "业务服务缺少 materials 参数（传给 case_open）：" + "；".join(missing)
+
+
+def test_a_service_without_materials_is_reported(monkeypatch):
+    from shebao.core.items import BusinessItem, Material
+
+    def service_without(*, actor):
+        """A service that forgot the materials."""
+
+    monkeypatch.setitem(
+        ITEMS, "01010104", BusinessItem(code="01010104", services=(service_without,), materials=(Material("证明"),))
+    )
+    assert services_without_materials() == [f"01010104 {__name__}.{service_without.__qualname__}"]

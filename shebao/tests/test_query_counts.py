@@ -171,3 +171,24 @@ def test_employer_list_api(clerk, agencies):
 def test_person_list_api(clerk, unit):
     api = api_client_for(clerk)
     assert_constant_queries(lambda: api.get("/api/v1/persons/"), Rows(lambda i: PersonFactory(employer=unit)))
+
+
+# --- batch runs -------------------------------------------------------------------------------------------------
+
+
+def _batch_run(clerk, i):
+    from shebao.core.batch_models import BatchRun
+
+    return BatchRun.objects.create(
+        kind="batchapp.echo", region_id="330102", period=f"20{10 + i // 12}-{i % 12 + 1:02d}-01", started_by=clerk
+    )
+
+
+def test_batch_list(client, clerk):
+    login(client, clerk)
+    assert_constant_queries(lambda: client.get(reverse("core:batch-list")), Rows(lambda i: _batch_run(clerk, i)))
+
+
+def test_batch_list_api(clerk):
+    api = api_client_for(clerk)
+    assert_constant_queries(lambda: api.get("/api/v1/batch-runs/"), Rows(lambda i: _batch_run(clerk, i)))

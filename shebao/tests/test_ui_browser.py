@@ -6,6 +6,7 @@ import pytest
 
 from shebao.conftest import make_user
 from shebao.core.choices import Role
+from shebao.testing import material_files
 from shebao.tests.conftest import login, needs_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.catalog("01010101"), needs_chromium]
@@ -20,7 +21,9 @@ def site(agencies, clerk, reviewer, make_employer, make_person):
 
     employer = make_employer(name="杭州打印测试有限公司")
     person = make_person(employer, name="赵长辈")
-    open_case = employer_enrol(actor=clerk, data=employer_data(name="杭州待复核二号有限公司"))
+    open_case = employer_enrol(
+        actor=clerk, data=employer_data(name="杭州待复核二号有限公司"), materials=material_files("01010101")
+    )
     make_user(Role.INSURED, None, username="insured_a", person=person)
     completed = Case.objects.filter(item_id="01010101", status="completed").order_by("pk").first()
     return {"employer": employer.pk, "person": person.pk, "open": open_case.pk, "completed": completed.pk}

@@ -19,6 +19,7 @@ from django.utils import timezone
 from shebao.conftest import employer_data, make_user
 from shebao.core.choices import Role
 from shebao.core.synthetic import citizen_id
+from shebao.testing import material_files
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010101", "01010201")]
 
@@ -144,7 +145,7 @@ def test_cancel_returns_where_the_user_came_from(c, make_employer):
 def test_case_page_asks_before_approving_and_rejecting(client, clerk, reviewer):
     from shebao.registration.services import employer_enrol
 
-    case = employer_enrol(actor=clerk, data=employer_data(n=92))
+    case = employer_enrol(actor=clerk, data=employer_data(n=92), materials=material_files("01010101"))
     client.force_login(reviewer)
     page = _parse(client.get(reverse("core:case-detail", args=[case.pk])))
     forms = {a["action"]: a for t, a in page.tags if t == "form" and "action" in a}
@@ -170,7 +171,7 @@ def test_dates_do_not_wrap_in_case_tables_and_record_pages(c, clerk, make_employ
 
     employer = make_employer()
     person = make_person(employer)
-    case = employer_enrol(actor=clerk, data=employer_data(n=93))
+    case = employer_enrol(actor=clerk, data=employer_data(n=93), materials=material_files("01010101"))
     for url in (
         reverse("core:case-list"),
         reverse("core:case-detail", args=[case.pk]),

@@ -1,1 +1,1 @@
-"""Printed documents of cluster 02, one module per area (imported by the items modules that declare them)."""
+"""Cluster 02 printed documents (receipts), one module per area, on `shebao.core.documents`."""

@@ -1,1 +1,1 @@
-"""Forms of cluster 02 pages, one module per area: they parse input only; the services validate."""
+"""Cluster 02 forms, one module per area: they parse input only; the services decide what is wrong."""

@@ -1,1 +1,1 @@
-"""Scoped reads of cluster 02, one module per area."""
+"""Cluster 02 scoped reads (selectors), one module per area; services write, selectors read."""

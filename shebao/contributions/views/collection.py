@@ -18,7 +18,7 @@ from shebao.core.access import has_grant
 from shebao.core.catalog import catalog_view
 from shebao.core.choices import Action
 from shebao.core.errors import ApplicationError
-from shebao.core.views import ItemFormView, grant_required, paginate, raise_for_scope, staff_required
+from shebao.core.views import ItemFormView, paginate, raise_for_scope, staff_required
 from shebao.core.views.documents import pdf_response
 from shebao.core.xlsx_write import OutColumn, text_sheet
 from shebao.registration.selectors import employer_get_for
@@ -46,6 +46,7 @@ from ..services.collection_mandate import mandate_end, mandate_sign
 from ..services.collection_payments import credit_apply, payment_counter
 from ..services.collection_plan import collection_plan_make
 from . import collection_files, collection_portal
+from .guards import grant_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 T = "contributions/collection/"

@@ -14,7 +14,7 @@ from shebao.core.access import has_grant
 from shebao.core.catalog import catalog_view
 from shebao.core.choices import Action
 from shebao.core.errors import ApplicationError
-from shebao.core.views import grant_required, paginate, staff_required
+from shebao.core.views import paginate, staff_required
 from shebao.core.xlsx_write import OutColumn
 
 from ..choices import BankFileKind
@@ -23,6 +23,7 @@ from ..selectors.collection import agencies_for, agency_by_code, bank_file_get_f
 from ..services.collection_bank import bank_return_import, collection_file_generate
 from ..services.collection_files import MAX_FILE_BYTES, FileRejected, error_report_xlsx
 from ..services.collection_tax import tax_export, tax_import, tax_reconcile
+from .guards import grant_required
 
 T = "contributions/collection/"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

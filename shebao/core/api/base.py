@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import parsers, serializers
@@ -195,10 +196,26 @@ UNKNOWN_FIELD = "不允许的字段"
 _TRANSPORT_KEYS = frozenset({"csrfmiddlewaretoken"})
 
 
+_FORM_NESTED_KEY = re.compile(r"^([^.\[]+)(?:\.|\[)")
+
+
+def _form_nested(key: str, declared: dict) -> bool:
+    """`name.<key>` of an object field or `name[<n>]` of a list field: how a form spells nested values (DRF reads
+    them), so they are not unknown fields."""
+    match = _FORM_NESTED_KEY.match(key)
+    field = declared.get(match.group(1)) if match else None
+    return isinstance(field, serializers.DictField | serializers.ListField)
+
+
 def _unknown_fields(ser: serializers.Serializer, data, prefix: str = "") -> list[str]:
     """Keys of the body (and of nested objects) that the input serializer does not declare, as dotted paths."""
     declared = {name: field for name, field in ser.fields.items() if not field.read_only}
-    unknown = [f"{prefix}{key}" for key in data if key not in declared and key not in _TRANSPORT_KEYS]
+    form = html.is_html_input(data)
+    unknown = [
+        f"{prefix}{key}"
+        for key in data
+        if key not in declared and key not in _TRANSPORT_KEYS and not (form and _form_nested(key, declared))
+    ]
     for name, field in declared.items():
         value = data.get(name) if hasattr(data, "get") else None
         child = getattr(field, "child", None)
@@ -220,6 +237,8 @@ def _validated(ser: serializers.Serializer) -> dict:
             values = data.getlist(name) if name in data else []
             if len(values) > 1 and not isinstance(field, serializers.ListField):
                 wrong[name] = ["该字段只能提供一个值。"]
+            elif values and isinstance(field, serializers.DictField):
+                wrong[name] = [f"表单中请按 {name}.<键>=<值> 逐项提交"]  # DRF would read it as empty
             elif "" in values and not getattr(field, "allow_blank", False) and not field.allow_null:
                 wrong[name] = ["该字段不能为空。"]
         if wrong:

@@ -10,9 +10,9 @@ from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from ..access import case_get_for
+from ..access import case_get_for, require_grant
 from ..cases import attachment_add, case_accept, case_approve, case_reject, case_withdraw
-from ..choices import CaseStatus
+from ..choices import Action, CaseStatus
 from ..errors import NotFoundError
 from ..selectors import QUEUES, case_list
 from .base import ShebaoApi, StrictCharField, StrictIntegerField, StrictPagination, responses
@@ -156,8 +156,9 @@ class CaseMaterialAddApi(ShebaoApi):
         summary="上传申请材料", request=InputSerializer, responses=responses({201: AttachmentSerializer}, body=True)
     )
     def post(self, request, case_id: int):
-        data = self.parse_body(self.InputSerializer)
         case = case_get_for(actor=request.user, case_id=case_id)
+        require_grant(request.user, case.item_id, Action.HANDLE)  # before the upload is parsed
+        data = self.parse_body(self.InputSerializer)
         att = attachment_add(actor=request.user, case=case, kind=data["kind"], uploaded=data["file"])
         return Response(AttachmentSerializer(att).data, status=status.HTTP_201_CREATED)
 

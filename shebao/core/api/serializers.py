@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from ..access import can_view_full_id, case_get_for
 from ..choices import CaseStatus, Channel
 from ..identifiers import mask_id
+from ..materials import materials_owed
 
 # --------------------------------------------------------------------------------------------------------------
 # Shared output serializers
@@ -82,9 +83,14 @@ class CaseDetailSerializer(CaseSerializer):
     payload = serializers.SerializerMethodField()
     result = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True, source="attachments.all")
+    materials_waiver = serializers.CharField(allow_blank=True, help_text="容缺受理原因（窗口受理时材料不全）")
+    materials_owed = serializers.SerializerMethodField(help_text="尚欠材料：申请材料清单中必交而未上传的材料")
 
     class Meta:
         ref_name = "CaseDetail"
+
+    def get_materials_owed(self, case) -> list[str]:
+        return materials_owed(case)
 
     def _full(self, case) -> bool:
         actor = self.context.get("actor")

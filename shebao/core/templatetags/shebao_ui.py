@@ -26,6 +26,10 @@ _BADGES = {
     "ended": "secondary",
     "cancelled": "secondary",
     "terminated": "dark",
+    "pending": "info",
+    "running": "primary",
+    "done": "success",
+    "failed": "danger",
 }
 
 
@@ -133,3 +137,9 @@ def cancel(context, default: str):
 def error_rows(row_errors) -> int:
     """How many distinct data rows a list of row errors touches (a row may have several wrong cells)."""
     return len({getattr(e, "row", None) if not isinstance(e, dict) else e.get("row") for e in row_errors or ()})
+
+
+@register.simple_tag
+def error_count(*forms) -> int:
+    """How many fields (or whole-form messages) of the given forms need correcting (None forms are skipped)."""
+    return sum(len(f.errors) for f in forms if f is not None and hasattr(f, "errors"))

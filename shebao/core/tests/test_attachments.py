@@ -13,14 +13,15 @@ from shebao.core.errors import ConflictError
 from shebao.core.models import Attachment, AuditEvent
 from shebao.core.tests.samples import JPG, PDF, PNG, XLSX
 from shebao.registration.services import employer_enrol
-from shebao.testing import assert_refused
+from shebao.testing import assert_refused, materials_waiver
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def case(clerk):
-    return employer_enrol(actor=clerk, data=employer_data())
+    """An accepted window case with its licence owed (容缺受理): the materials arrive later, one by one."""
+    return employer_enrol(actor=clerk, data=employer_data(), materials=materials_waiver())
 
 
 @pytest.mark.parametrize(

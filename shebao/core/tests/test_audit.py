@@ -15,6 +15,7 @@ from shebao.core.cases import case_approve, case_reject
 from shebao.core.models import AuditEvent, AuditHead
 from shebao.core.tests.auditkit import keyed_hash
 from shebao.registration.services import employer_change, employer_enrol, person_change
+from shebao.testing import material_files
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +28,17 @@ def history(clerk, reviewer, make_employer, make_person):
     employer = make_employer()
     person = make_person(employer)
     case_approve(
-        actor=reviewer, case=employer_change(actor=clerk, employer=employer, changes={"name": "新名称有限公司"})
+        actor=reviewer,
+        case=employer_change(
+            actor=clerk, employer=employer, changes={"name": "新名称有限公司"}, materials=material_files("01010102")
+        ),
     )
     case_approve(actor=reviewer, case=person_change(actor=clerk, person=person, changes={"phone": "13700137000"}))
-    case_reject(actor=reviewer, case=employer_enrol(actor=clerk, data=employer_data()), reason="材料不全")
+    case_reject(
+        actor=reviewer,
+        case=employer_enrol(actor=clerk, data=employer_data(), materials=material_files("01010101")),
+        reason="材料不全",
+    )
     return AuditEvent.objects.count()
 
 

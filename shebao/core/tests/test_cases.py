@@ -15,6 +15,7 @@ from shebao.core.models import AuditEvent, Case, CatalogItem, Parameter
 from shebao.core.workdays import add_working_days
 from shebao.registration.models import Employer
 from shebao.registration.services import employer_change, employer_enrol, person_enrol
+from shebao.testing import material_files
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def employer_user(make_employer):
 
 
 def test_window_case_is_accepted_with_the_clerk_as_handler(clerk):
-    case = employer_enrol(actor=clerk, data=employer_data())
+    case = employer_enrol(actor=clerk, data=employer_data(), materials=material_files("01010101"))
     assert case.status == CaseStatus.ACCEPTED
     assert case.channel == Channel.WINDOW
     assert case.handler == clerk and case.submitted_by == clerk
@@ -45,7 +46,7 @@ def test_window_case_is_accepted_with_the_clerk_as_handler(clerk):
 
 def test_admin_cannot_review_own_window_case(admin_a):
     """The same person is handler and submitter: the second pair of eyes must be someone else."""
-    case = employer_enrol(actor=admin_a, data=employer_data())
+    case = employer_enrol(actor=admin_a, data=employer_data(), materials=material_files("01010101"))
     with pytest.raises(ApplicationError) as exc:
         case_approve(actor=admin_a, case=case)
     assert "reviewer" in exc.value.errors
@@ -91,7 +92,9 @@ def test_reviewer_cannot_be_the_submitter(admin_a, clerk, agencies):
 def test_items_without_review_complete_at_acceptance(clerk, make_employer):
     CatalogItem.objects.filter(code="01010102").update(needs_review=False)
     employer = make_employer()
-    case = employer_change(actor=clerk, employer=employer, changes={"contact_name": "赵六"})
+    case = employer_change(
+        actor=clerk, employer=employer, changes={"contact_name": "赵六"}, materials=material_files("01010102")
+    )
     assert case.status == CaseStatus.COMPLETED
     employer.refresh_from_db()
     assert employer.contact_name == "赵六"
@@ -101,7 +104,7 @@ def test_items_without_review_complete_at_acceptance(clerk, make_employer):
 
 
 def test_reject_keeps_case_and_reason_and_applies_nothing(clerk, reviewer):
-    case = employer_enrol(actor=clerk, data=employer_data())
+    case = employer_enrol(actor=clerk, data=employer_data(), materials=material_files("01010101"))
     with pytest.raises(ApplicationError) as exc:
         case_reject(actor=reviewer, case=case, reason="  ")
     assert "reason" in exc.value.errors
@@ -138,7 +141,9 @@ def test_withdraw_only_by_the_submitter(clerk, reviewer, employer_user):
 
 
 def test_completed_case_cannot_be_withdrawn(clerk, reviewer):
-    case = case_approve(actor=reviewer, case=employer_enrol(actor=clerk, data=employer_data()))
+    case = case_approve(
+        actor=reviewer, case=employer_enrol(actor=clerk, data=employer_data(), materials=material_files("01010101"))
+    )
     with pytest.raises(ConflictError) as exc:
         case_withdraw(actor=clerk, case=case)
     assert "status" in exc.value.errors
@@ -148,7 +153,7 @@ def test_completed_case_cannot_be_withdrawn(clerk, reviewer):
 
 
 def test_stale_version_is_a_conflict(clerk, reviewer, agencies):
-    case = employer_enrol(actor=clerk, data=employer_data())
+    case = employer_enrol(actor=clerk, data=employer_data(), materials=material_files("01010101"))
     seen = case.version
     other_reviewer = make_user(Role.REVIEWER, agencies["a"])
     case_reject(actor=other_reviewer, case=case, reason="重复申报", version=seen)
@@ -158,7 +163,7 @@ def test_stale_version_is_a_conflict(clerk, reviewer, agencies):
 
 
 def test_wrong_version_refused_even_when_status_fits(clerk, reviewer):
-    case = employer_enrol(actor=clerk, data=employer_data())
+    case = employer_enrol(actor=clerk, data=employer_data(), materials=material_files("01010101"))
     with pytest.raises(ConflictError):
         case_approve(actor=reviewer, case=case, version=case.version + 1)
     case = case_approve(actor=reviewer, case=case, version=case.version)
@@ -166,7 +171,7 @@ def test_wrong_version_refused_even_when_status_fits(clerk, reviewer):
 
 
 def test_approving_twice_is_a_conflict(clerk, reviewer, agencies):
-    case = employer_enrol(actor=clerk, data=employer_data())
+    case = employer_enrol(actor=clerk, data=employer_data(), materials=material_files("01010101"))
     case_approve(actor=reviewer, case=case)
     with pytest.raises(ConflictError):
         case_approve(actor=make_user(Role.REVIEWER, agencies["a"]), case=case)
@@ -180,13 +185,13 @@ def test_approving_twice_is_a_conflict(clerk, reviewer, agencies):
 def test_role_without_handle_grant_cannot_open(agencies, role):
     actor = make_user(role, agencies["a"])
     with pytest.raises(PermissionDeniedError):
-        employer_enrol(actor=actor, data=employer_data())
+        employer_enrol(actor=actor, data=employer_data(), materials=material_files("01010101"))
     assert not Case.objects.exists()
 
 
 @pytest.mark.parametrize("role", [Role.CLERK, Role.AUDITOR, Role.FINANCE])
 def test_role_without_review_grant_cannot_approve(clerk, agencies, role):
-    case = employer_enrol(actor=clerk, data=employer_data())
+    case = employer_enrol(actor=clerk, data=employer_data(), materials=material_files("01010101"))
     with pytest.raises(PermissionDeniedError):
         case_approve(actor=make_user(role, agencies["a"]), case=case)
 
@@ -208,7 +213,7 @@ def test_employer_user_cannot_accept(employer_user):
 
 def test_due_date_from_calendar_day_parameter(clerk):
     today = timezone.localdate()
-    case = employer_enrol(actor=clerk, data=employer_data())
+    case = employer_enrol(actor=clerk, data=employer_data(), materials=material_files("01010101"))
     assert case.due_date == today + dt.timedelta(days=15)
     assert "15日" in case.due_note and "社会保险法" in case.due_note
 
@@ -223,7 +228,7 @@ def test_due_date_follows_a_regional_override(clerk):
         unit="日",
         legal_reference="上城区服务承诺",
     )
-    case = employer_enrol(actor=clerk, data=employer_data())
+    case = employer_enrol(actor=clerk, data=employer_data(), materials=material_files("01010101"))
     assert case.due_date == today + dt.timedelta(days=10)
     assert "上城区服务承诺" in case.due_note
 
@@ -238,8 +243,8 @@ def test_due_date_in_working_days(clerk, make_employer):
 
 
 def test_case_numbers_are_unique_and_dated(clerk):
-    first = employer_enrol(actor=clerk, data=employer_data())
-    second = employer_enrol(actor=clerk, data=employer_data())
+    first = employer_enrol(actor=clerk, data=employer_data(), materials=material_files("01010101"))
+    second = employer_enrol(actor=clerk, data=employer_data(), materials=material_files("01010101"))
     today = timezone.localdate()
     assert first.number != second.number
     assert first.number.startswith(f"{today:%Y%m%d}330102")

@@ -18,7 +18,7 @@ from ..cases import attachment_add, case_accept, case_approve, case_reject, case
 from ..choices import Action, CaseStatus
 from ..errors import ApplicationError, NotFoundError
 from ..forms import CaseRejectForm, CaseWithdrawForm, MaterialForm
-from ..items import get_item, object_url_name
+from ..items import get_item, materials_for, object_url_name
 from ..materials import materials_owed
 from ..models import AuditEvent, Case, CatalogItem
 from .helpers import error_status, paginate
@@ -68,6 +68,8 @@ def case_actions(case: Case, user) -> dict[str, bool]:
 
 def _case_context(request: HttpRequest, case: Case, **extra) -> dict:
     events = AuditEvent.objects.filter(case=case).order_by("seq")
+    owed = materials_owed(case)
+    names = [m.name for m in materials_for(case.item_id)]
     context = {
         "case": case,
         "view": present_case(case, request.user),
@@ -76,10 +78,11 @@ def _case_context(request: HttpRequest, case: Case, **extra) -> dict:
         "events": [(e, audit_label(e.action)) for e in events],
         "reject_form": CaseRejectForm(initial={"version": case.version}, auto_id="reject_%s"),
         "withdraw_form": CaseWithdrawForm(initial={"version": case.version}, auto_id="withdraw_%s"),
-        "material_form": MaterialForm(),
+        "material_form": MaterialForm(initial={"kind": owed[0]} if owed else None, names=names),
+        "material_names": names,
         "today": timezone.localdate(),
         "subject_urls": _subject_urls(case, request.user),
-        "materials_owed": materials_owed(case),
+        "materials_owed": owed,
         "receipt_available": _receipt_available(case),
     }
     context.update(extra)
@@ -196,7 +199,8 @@ def case_withdraw_view(request: HttpRequest, case_id: int) -> HttpResponse:
 def case_material_add(request: HttpRequest, case_id: int) -> HttpResponse:
     """上传申请材料 (htmx: the materials panel is re-rendered in place)."""
     case = _get_case(request, case_id)
-    form = MaterialForm(request.POST, request.FILES)
+    names = [m.name for m in materials_for(case.item_id)]
+    form = MaterialForm(request.POST, request.FILES, names=names)
     form.is_valid()
     status = 200
     try:
@@ -214,12 +218,13 @@ def case_material_add(request: HttpRequest, case_id: int) -> HttpResponse:
                 request, "core/case_detail.html", _case_context(request, case, material_form=form), status=status
             )
     else:
-        form = MaterialForm()
+        form = None  # a fresh form, its name set to the next material still owed
         if not request.htmx:
             messages.success(request, f"已上传材料「{att.kind}」")
             return redirect("core:case-detail", case_id=case.pk)
     case.refresh_from_db()
-    context = _case_context(request, case, material_form=form, uploaded=status == 200)
+    extra = {"material_form": form} if form is not None else {}
+    context = _case_context(request, case, uploaded=status == 200, **extra)
     return render(request, "core/_materials.html", context, status=status)
 
 

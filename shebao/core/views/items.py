@@ -9,11 +9,22 @@
             return person_get_for(actor=self.request.user, person_id=person_id)
 
         def submit(self, form, person):
-            return person_terminate(actor=self.request.user, person=person, **form.service_kwargs())
+            return person_terminate(actor=self.request.user, person=person, reason=form.value("reason"), ...,
+                                    materials=self.materials)
 
 The base checks the user's grant on the item before any work (403, Chinese page), fetches the subject within
 scope (404), renders the form, calls the one service on POST and redirects to the new case with a message; the
 service's `ApplicationError` is shown next to the fields with its 4xx status, and nothing is saved.
+
+Hooks for the pages that differ: `role` (a portal page of one online role, e.g. employers), `get_form_kwargs`
+(what the form is built with, e.g. the unit), and `submitted` (the answer to a service that returns more than a
+case, e.g. a bulk upload that reports rejected rows on the same page).
+
+申请材料: when the item declares a materials checklist (and the page `takes_materials`, as every page but the
+bulk roster upload does), the page also renders a materials section from the registry
+(`MaterialsForm`: a file per material, and 容缺受理 with its reason for staff) in `materials_form`; templates include
+`core/_materials_form.html` inside a `multipart/form-data` form. `submit` passes `self.materials` (what was handed
+in) to the service, which passes it to `case_open`. Field and materials errors are reported together.
 """
 
 from __future__ import annotations
@@ -28,7 +39,11 @@ from django.views import View
 from ..access import has_grant, is_staff
 from ..choices import Action, CaseStatus, Role
 from ..errors import ApplicationError
+from ..forms import MaterialsForm
+from ..items import materials_for
+from ..materials import SubmittedMaterials, is_materials_field, with_materials_errors
 from ..models import Case
+from ..records import channel_for
 from .helpers import error_status, home_url, raise_for_scope
 
 
@@ -50,6 +65,7 @@ class ItemFormView(View):
     item_code: str = ""
     action: str = Action.HANDLE
     staff_only: bool = True
+    role: str | None = None  # a portal page of this role only (others go to their own start page); else staff_only
     form_class = None
     template_name = "registration/simple_form.html"
     title = ""
@@ -57,6 +73,9 @@ class ItemFormView(View):
     intro = ""
     danger = False
     menu_start: str | None = None  # where the catalogue menu sends the clerk to pick the subject first
+    takes_materials = True  # the item's 申请材料清单 is part of the page (not on the bulk roster upload)
+    materials: SubmittedMaterials | None = None  # what was handed in with the application (set on POST)
+    materials_form: MaterialsForm | None = None
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -74,7 +93,10 @@ class ItemFormView(View):
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if self.staff_only and not is_staff(user):
+        if self.role is not None:
+            if user.role != self.role:
+                return redirect(home_url(user))
+        elif self.staff_only and not is_staff(user):
             if user.role in (Role.EMPLOYER, Role.INSURED):
                 return redirect(home_url(user))  # portal users go to their own pages, as with staff_required
             raise PermissionDenied("该页面仅限经办机构工作人员使用")
@@ -96,9 +118,29 @@ class ItemFormView(View):
         """Initial form values (e.g. today's date)."""
         return {}
 
+    def get_form_kwargs(self) -> dict:
+        """Further keyword arguments of the form (e.g. the unit it is about)."""
+        return {}
+
     def get_form(self):
-        """The bound (POST) or unbound form."""
-        return self.form_class(self.request.POST or None, self.request.FILES or None, initial=self.get_initial())
+        """The bound (POST) or unbound form (with `get_initial()` when there is any, else the form's own initial)."""
+        kwargs = self.get_form_kwargs()
+        initial = self.get_initial()
+        if initial:
+            kwargs.setdefault("initial", initial)
+        return self.form_class(self.request.POST or None, self.request.FILES or None, **kwargs)
+
+    def get_materials_form(self) -> MaterialsForm | None:
+        """The materials section of the item's checklist (None when the item declares no materials)."""
+        if not (self.takes_materials and materials_for(self.item_code)):
+            return None
+        bound = self.request.method == "POST"
+        return MaterialsForm(
+            self.request.POST if bound else None,
+            self.request.FILES if bound else None,
+            item_code=self.item_code,
+            staff=is_staff(self.request.user),
+        )
 
     def get_context_data(self, **extra) -> dict:
         """Template context: the form, the subject and the page's labels."""
@@ -120,21 +162,49 @@ class ItemFormView(View):
         """Call the item's service with the form's values and return the case."""
         raise NotImplementedError
 
+    def submitted(self, form, result) -> HttpResponse:
+        """The answer to a successful `submit`: by default a message and the case page."""
+        return case_submitted(self.request, result)
+
     # -- GET / POST -----------------------------------------------------------------------------------------------
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        self.materials_form = self.get_materials_form()
         return self.render(self.get_form())
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         form = self.get_form()
-        if not form.is_valid():
+        mform = self.materials_form = self.get_materials_form()
+        valid = form.is_valid()
+        if mform is not None and not mform.is_valid():
+            valid = False
+        if not valid:
             return self.render(form, status=400)
+        self.materials = mform.materials() if mform is not None else None
         try:
-            case = self.submit(form, self.subject)
+            result = self.submit(form, self.subject)
         except ApplicationError as exc:
-            form.add_service_error(exc)
+            if mform is not None:
+                exc = with_materials_errors(
+                    exc, item_code=self.item_code, channel=channel_for(request.user), materials=self.materials
+                )
+            self.show_errors(form, exc)
             return self.render(form, status=error_status(exc))
-        return case_submitted(request, case)
+        return self.submitted(form, result)
 
-    def render(self, form, *, status: int = 200) -> HttpResponse:
-        context = self.get_context_data(form=form, subject=self.subject)
+    def show_errors(self, form, exc: ApplicationError) -> None:
+        """The service's errors next to the fields: the materials' in the materials section, the rest in the form."""
+        mform = self.materials_form
+        if mform is None:
+            form.add_service_error(exc)
+            return
+        theirs = {k: v for k, v in exc.errors.items() if is_materials_field(k)}
+        own = {k: v for k, v in exc.errors.items() if k not in theirs}
+        if theirs:
+            mform.add_service_error(ApplicationError(exc.message, errors=theirs))
+        if own or not theirs:
+            form.add_service_error(ApplicationError(exc.message, errors=own))
+
+    def render(self, form, *, status: int = 200, **extra) -> HttpResponse:
+        """The page with `form` and its materials section (and any `extra` context), with `status`."""
+        context = self.get_context_data(form=form, subject=self.subject, materials_form=self.materials_form, **extra)
         return render(self.request, self.template_name, context, status=status)

@@ -46,9 +46,13 @@ def _plain(value) -> str:
 
 
 def present_case(case: Case, actor) -> CaseView:
-    """The presenter the case's item declares (`BusinessItem.presenter`), else a generic key/value list."""
+    """The presenter the case's item declares (`BusinessItem.presenter`), else a generic key/value list.
+
+    The item's presenter is given only cases whose payload is one of its `payload_types` (so it may read the typed
+    payload with `load_payload`); another payload (a hand-made row, data from before the type) is listed as is.
+    """
     item = get_item(case.item_id)
-    if item is not None and item.presenter is not None:
+    if item is not None and item.presenter is not None and _typed_for(item, case):
         return item.presenter(case, actor)
     view = CaseView()
     for key, value in (case.payload or {}).items():
@@ -64,6 +68,14 @@ def present_case(case: Case, actor) -> CaseView:
     return view
 
 
+def _typed_for(item, case: Case) -> bool:
+    """Whether the case's payload carries the type tag of one of the item's payload types (any, if none declared)."""
+    if not item.payload_types:
+        return True
+    tag = (case.payload or {}).get("_type") if isinstance(case.payload, dict) else None
+    return tag in {t.type_name for t in item.payload_types}
+
+
 _AUDIT_LABELS = {
     "case.submit": "申报",
     "case.accept": "受理",
@@ -72,6 +84,7 @@ _AUDIT_LABELS = {
     "case.reject": "退回",
     "case.withdraw": "撤回",
     "attachment.add": "上传材料",
+    "case.materials_waiver": "容缺受理",
     "parameter.set": "业务参数设置",
     "agency.add": "新增经办机构",
     "agency.change": "修改经办机构",

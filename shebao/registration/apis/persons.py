@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework import serializers
 from rest_framework.response import Response
 
 from shebao.core.access import can_view_full_id
 from shebao.core.api import (
-    CaseDetailSerializer,
     ItemCaseApi,
     ShebaoApi,
     StrictCharField,
@@ -19,7 +17,6 @@ from shebao.core.api import (
     StrictIntegerField,
     StrictPagination,
     by_method,
-    case_response,
     code_list_field,
     month_field,
     responses,
@@ -130,11 +127,11 @@ class PersonRowInput(serializers.Serializer):
         ref_name = "PersonRowInput"
 
 
-class PersonCreateApi(ShebaoApi):
+class PersonCreateApi(ItemCaseApi):
     """01010201 个人参保登记: 增员 under a unit, or 灵活就业人员/城乡居民 enrolment without one."""
 
-    catalog_codes = ("01010201",)
-    parser_classes = (JSONParser,)
+    item_code = "01010201"
+    summary = "01010201 个人参保登记"
 
     class InputSerializer(PersonRowInput):
         """个人参保登记表: the person, the unit (for employees) and the category."""
@@ -144,17 +141,13 @@ class PersonCreateApi(ShebaoApi):
         )
         category = StrictChoiceField(choices=PersonCategory.choices, required=False, default=PersonCategory.EMPLOYEE)
 
-    @extend_schema(
-        summary="01010201 个人参保登记",
-        request=InputSerializer,
-        responses=responses({201: CaseDetailSerializer}, body=True),
-    )
-    def post(self, request):
-        data = dict(self.parse_body(self.InputSerializer))
-        employer_id = data.pop("employer", None)
+    def submit(self, request, data, subject):
+        data = dict(data)
+        employer_id, category = data.pop("employer", None), data.pop("category")
         employer = employer_get_for(actor=request.user, employer_id=employer_id) if employer_id else None
-        case = person_enrol(actor=request.user, data=data, employer=employer, category=data.pop("category"))
-        return case_response(case, request, code=status.HTTP_201_CREATED)
+        return person_enrol(
+            actor=request.user, data=data, employer=employer, category=category, materials=self.materials
+        )
 
 
 PersonCollectionApi = by_method(
@@ -212,17 +205,24 @@ class PersonDetailApi(ShebaoApi):
         return Response(self.OutputSerializer(person, context={"full": full}).data)
 
 
-class PersonChangeApi(ShebaoApi):
+class _PersonItemApi(ItemCaseApi):
+    """An item about one person of the actor's scope (`/persons/{person_id}/…`)."""
+
+    def get_subject(self, request, person_id: int):
+        return person_get_for(actor=request.user, person_id=person_id)
+
+
+class PersonChangeApi(_PersonItemApi):
     """01010202 个人变更登记: details, contribution method, benefit account, 增险/停保/续保 (减员 = 停保).
 
-    JSON, or multipart when supporting materials are attached (a name change needs them).
+    A name change needs its proof (`material_1`, 变更姓名的户籍证明): send multipart with the file.
     """
 
-    catalog_codes = ("01010202",)
-    parser_classes = (JSONParser, MultiPartParser)
+    item_code = "01010202"
+    summary = "01010202 个人变更登记"
 
     class InputSerializer(serializers.Serializer):
-        """个人变更登记表: only the details sent change; 增险/停保/续保 from a month; supporting files."""
+        """个人变更登记表: only the details sent change; 增险/停保/续保 from a month."""
 
         name = StrictCharField(max_length=50, required=False, allow_blank=True)
         phone = StrictCharField(max_length=20, required=False, allow_blank=True)
@@ -238,15 +238,6 @@ class PersonChangeApi(ShebaoApi):
         reason = StrictCharField(
             max_length=100, required=False, allow_blank=True, default="", help_text="变更（停保）原因"
         )
-        materials = serializers.ListField(
-            child=serializers.FileField(max_length=255),
-            required=False,
-            max_length=10,
-            help_text="证明材料（multipart）",
-        )
-        materials_kind = StrictCharField(
-            max_length=50, required=False, allow_blank=True, default="证明材料", help_text="材料名称，如 户籍证明"
-        )
 
     CHANGE_FIELDS = (
         "name",
@@ -258,16 +249,8 @@ class PersonChangeApi(ShebaoApi):
         "benefit_bank_account",
     )
 
-    @extend_schema(
-        summary="01010202 个人变更登记",
-        request=InputSerializer,
-        responses=responses({201: CaseDetailSerializer}, body=True),
-    )
-    def post(self, request, person_id: int):
-        data = self.parse_body(self.InputSerializer)
-        person = person_get_for(actor=request.user, person_id=person_id)
-        kind = data["materials_kind"] or "证明材料"
-        case = person_change(
+    def submit(self, request, data, person):
+        return person_change(
             actor=request.user,
             person=person,
             changes={k: data[k] for k in self.CHANGE_FIELDS if k in data},
@@ -276,12 +259,11 @@ class PersonChangeApi(ShebaoApi):
             resume_insurances=data.get("resume_insurances"),
             change_month=data.get("change_month"),
             reason=data["reason"],
-            materials=[(kind, f) for f in data.get("materials", [])],
+            materials=self.materials,
         )
-        return case_response(case, request, code=status.HTTP_201_CREATED)
 
 
-class PersonTerminateApi(ItemCaseApi):
+class PersonTerminateApi(_PersonItemApi):
     """01010203 社会保险关系终止: death, emigration, duplicate enrolment or other; ends every enrolment."""
 
     item_code = "01010203"
@@ -296,10 +278,12 @@ class PersonTerminateApi(ItemCaseApi):
             max_length=200, required=False, allow_blank=True, default="", help_text="说明（原因为「其他」时必填）"
         )
 
-    def get_subject(self, request, person_id: int):
-        return person_get_for(actor=request.user, person_id=person_id)
-
     def submit(self, request, data, person):
         return person_terminate(
-            actor=request.user, person=person, reason=data["reason"], end_date=data["end_date"], note=data["note"]
+            actor=request.user,
+            person=person,
+            reason=data["reason"],
+            end_date=data["end_date"],
+            note=data["note"],
+            materials=self.materials,
         )

@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from shebao.core import validation as v
 from shebao.core.audit import audit_write
+from shebao.core.blockers import blockers_for
 from shebao.core.cases import CaseKeySpec, case_open, next_number, subject_key
 from shebao.core.errors import ApplicationError, ConflictError
 from shebao.core.identifiers import validate_uscc
+from shebao.core.materials import SubmittedMaterials
 from shebao.core.models import Agency, Case, Region
 from shebao.core.payloads import Payload, load_payload
 from shebao.core.records import apply_changes, channel_for, snapshot
@@ -144,7 +146,14 @@ def _duplicate_uscc(uscc: str, *, exclude_employer: int | None = None) -> str | 
 
 
 @transaction.atomic
-def employer_enrol(*, actor, data: dict, agency: Agency | None = None, channel: str | None = None) -> Case:
+def employer_enrol(
+    *,
+    actor,
+    data: dict,
+    agency: Agency | None = None,
+    channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
+) -> Case:
     """01010101 单位参保登记: validate the declaration and open a case; the unit exists once approved."""
     errors = v.Errors()
     clean = _clean_employer_fields(data, partial=False, errors=errors)
@@ -175,6 +184,7 @@ def employer_enrol(*, actor, data: dict, agency: Agency | None = None, channel: 
         payload=payload,
         applicant_name=clean["name"],
         keys=[uscc_key(clean["uscc"])],
+        materials=materials,
     )
 
 
@@ -216,6 +226,7 @@ def employer_change(
     remove_insurances: list[str] | None = None,
     effective_month=None,
     channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
 ) -> Case:
     """01010102 单位变更登记: change of details and insurance types (history kept in the audit log)."""
     ensure_employer_scope(actor, employer)
@@ -262,6 +273,7 @@ def employer_change(
         payload=payload,
         employer=employer,
         keys=[employer_key("01010102", employer.pk)],
+        materials=materials,
     )
 
 
@@ -305,7 +317,8 @@ def apply_employer_change(*, case: Case, actor) -> dict:
 
 
 def deregistration_blockers(employer: Employer) -> list[str]:
-    """Reasons the unit cannot be deregistered now (active employees; arrears once cluster 02 hooks in)."""
+    """Reasons the unit cannot be deregistered now: active employees, and what other apps register with core
+    (`core.blockers`, action `employer.deregister`: contributions refuses a unit with arrears)."""
     reasons = []
     active = (
         Enrolment.objects.filter(employer=employer, status=EnrolmentStatus.ACTIVE)
@@ -317,12 +330,19 @@ def deregistration_blockers(employer: Employer) -> list[str]:
         reasons.append(f"单位仍有 {active} 名在职参保人员，请先办理减员")
     for check in DEREGISTRATION_CHECKS:
         reasons.extend(check(employer))
+    reasons.extend(blockers_for("employer.deregister", employer))  # e.g. contributions: arrears
     return reasons
 
 
 @transaction.atomic
 def employer_deregister(
-    *, actor, employer: Employer, reason: str, cancel_date=None, channel: str | None = None
+    *,
+    actor,
+    employer: Employer,
+    reason: str,
+    cancel_date=None,
+    channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
 ) -> Case:
     """01010103 单位注销登记: refused while employees or arrears remain; ends all the unit's relationships."""
     ensure_employer_scope(actor, employer)
@@ -346,6 +366,7 @@ def employer_deregister(
         employer=employer,
         payload=EmployerDeregisterPayload(employer=employer.pk, reason=reason_text, date=day),
         keys=[employer_key("01010103", employer.pk)],
+        materials=materials,
     )
 
 

@@ -10,15 +10,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shebao.core import validation as v
-from shebao.core.cases import (
-    CaseKeySpec,
-    attachment_add,
-    case_open,
-    subject_key,
-    validate_upload,
-)
+from shebao.core.cases import CaseKeySpec, case_open, subject_key
 from shebao.core.choices import Role
 from shebao.core.errors import ApplicationError, ConflictError
+from shebao.core.materials import SubmittedMaterials
 from shebao.core.models import Case
 from shebao.core.payloads import Payload, load_payload
 from shebao.core.records import apply_changes, channel_for
@@ -33,6 +28,9 @@ from ..choices import (
 from ..models import Enrolment, Person
 from .common import ensure_person_scope, insurance_types
 from .enrolment import CATEGORY_TYPES, _allowed_types
+
+# The material of 01010202 a name change needs (declared in the item's 申请材料清单).
+NAME_CHANGE_PROOF = "变更姓名的户籍证明"
 
 # Callables (person, case, actor) run when a person's relationship ends (card cancellation, benefit stop…).
 TERMINATION_HOOKS: list[Callable[..., None]] = []
@@ -86,7 +84,7 @@ def person_change(
     resume_insurances=None,
     change_month=None,
     reason: str = "",
-    materials: list[tuple[str, object]] | None = None,
+    materials: SubmittedMaterials | None = None,
     channel: str | None = None,
 ) -> Case:
     """01010202 个人变更登记: details, contribution method, benefit account, insurance add/停保/续保.
@@ -125,12 +123,8 @@ def person_change(
             diff["benefit_bank_account"] = account
         if bank is not None and bank != person.benefit_bank_name:
             diff["benefit_bank_name"] = bank
-    materials = list(materials or [])
-    for _, upload in materials:
-        errors.capture(validate_upload, upload, field="materials")
-        upload.seek(0)
-    if "name" in diff and not materials:
-        errors.add("materials", "变更姓名须上传户籍证明或身份证等证明材料")
+    if "name" in diff and NAME_CHANGE_PROOF not in (materials.names if materials else []):
+        errors.add("materials", f"变更姓名须上传证明材料（{NAME_CHANGE_PROOF}）")
 
     enrolments = {e.insurance_type_id: e for e in person.enrolments.exclude(status=EnrolmentStatus.ENDED)}
     names = insurance_types()
@@ -184,7 +178,7 @@ def person_change(
         needs_material="name" in diff,
     )
     what = "减员" if suspend and actor.role == Role.EMPLOYER else "个人变更登记"
-    case = case_open(
+    return case_open(
         actor=actor,
         item_code="01010202",
         agency=person.agency,
@@ -195,10 +189,8 @@ def person_change(
         employer=person.employer,
         applicant_name=person.employer.name if actor.role == Role.EMPLOYER and person.employer else person.name,
         keys=[person_key("01010202", person.pk)],
+        materials=materials,
     )
-    for kind, upload in materials:
-        attachment_add(actor=actor, case=case, kind=kind or "证明材料", uploaded=upload)
-    return case
 
 
 def apply_person_change(*, case: Case, actor) -> dict:
@@ -260,7 +252,14 @@ def apply_person_change(*, case: Case, actor) -> dict:
 
 @transaction.atomic
 def person_terminate(
-    *, actor, person: Person, reason: str, end_date, note: str = "", channel: str | None = None
+    *,
+    actor,
+    person: Person,
+    reason: str,
+    end_date,
+    note: str = "",
+    channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
 ) -> Case:
     """01010203 社会保险关系终止: death, emigration, duplicate enrolment or other — ends every relationship."""
     ensure_person_scope(actor, person)
@@ -288,6 +287,7 @@ def person_terminate(
         employer=person.employer,
         payload=PersonTerminatePayload(person=person.pk, reason=reason, date=day, note=note_text),
         keys=[person_key("01010203", person.pk)],
+        materials=materials,
     )
 
 

@@ -11,6 +11,7 @@ from shebao.core import validation as v
 from shebao.core.audit import AuditEntry, audit_write, audit_write_many
 from shebao.core.cases import case_open
 from shebao.core.errors import ApplicationError, ConflictError
+from shebao.core.materials import SubmittedMaterials
 from shebao.core.models import Agency, Case
 from shebao.core.payloads import Payload
 from shebao.core.records import channel_for
@@ -102,6 +103,7 @@ def employer_restructure(
     effective_month=None,
     cancel_sources: bool | None = None,
     channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
 ) -> Case:
     """01010102 单位分立合并: employees of the source unit(s) move to the successor unit(s) in one case.
 
@@ -160,6 +162,7 @@ def employer_restructure(
         payload=payload,
         employer=sources[0],
         keys=[employer_key("01010102", e.pk) for e in [*sources, *targets]],
+        materials=materials,
     )
 
 
@@ -185,7 +188,13 @@ def _apply_restructure(case: Case, actor, p: EmployerRestructurePayload) -> dict
 
 @transaction.atomic
 def employer_transfer_agency(
-    *, actor, employer: Employer, to_agency: Agency, effective_month=None, channel: str | None = None
+    *,
+    actor,
+    employer: Employer,
+    to_agency: Agency,
+    effective_month=None,
+    channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
 ) -> Case:
     """01010102 成建制转入转出: the unit and all its employees move to another agency of this system."""
     ensure_employer_scope(actor, employer)
@@ -205,6 +214,7 @@ def employer_transfer_agency(
         payload=payload,
         employer=employer,
         keys=[employer_key("01010102", employer.pk)],
+        materials=materials,
     )
 
 

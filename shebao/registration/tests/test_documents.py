@@ -29,6 +29,7 @@ from shebao.registration.services import (
     person_enrol_bulk,
     person_terminate,
 )
+from shebao.testing import material_files
 
 pytestmark = [
     pytest.mark.django_db,
@@ -59,9 +60,16 @@ def completed(clerk, reviewer, make_employer, make_person):
                 actor=clerk,
                 employer=employer,
                 changes={"address": "浙江省杭州市上城区望江路9号", "bank_account": ACCOUNT},
+                materials=material_files("01010102"),
             )
         elif code == "01010103":
-            case = employer_deregister(actor=clerk, employer=employer, reason="歇业", cancel_date=timezone.localdate())
+            case = employer_deregister(
+                actor=clerk,
+                employer=employer,
+                reason="歇业",
+                cancel_date=timezone.localdate(),
+                materials=material_files("01010103"),
+            )
         elif code == "01010201":
             rows = [person_data(n, name=f"赵{n}") for n in (501, 502, 503)]
             case = person_enrol_bulk(actor=clerk, employer=employer, rows=rows).case
@@ -71,7 +79,13 @@ def completed(clerk, reviewer, make_employer, make_person):
             case = person_change(actor=clerk, person=person, changes=changes, reason="本人申请")
         else:
             person = make_person(employer)
-            case = person_terminate(actor=clerk, person=person, reason="emigration", end_date=timezone.localdate())
+            case = person_terminate(
+                actor=clerk,
+                person=person,
+                reason="emigration",
+                end_date=timezone.localdate(),
+                materials=material_files("01010203"),
+            )
         return _done(case, reviewer)
 
     return _make

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from shebao.core.cases import case_approve
 from shebao.registration.services import employer_change, person_change
+from shebao.testing import material_files
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010102", "01010202")]
 
@@ -27,7 +28,12 @@ def test_employer_detail_queries_do_not_grow_with_employees_or_history(
     make_person(small)
     for _ in range(4):
         make_person(big)
-    case = employer_change(actor=clerk, employer=big, changes={"region": "330106", "contact_name": "赵六"})
+    case = employer_change(
+        actor=clerk,
+        employer=big,
+        changes={"region": "330106", "contact_name": "赵六"},
+        materials=material_files("01010102"),
+    )
     case_approve(actor=reviewer, case=case)
     client.force_login(clerk)
     one = _queries(client, reverse("registration:employer-detail", args=[small.pk]))

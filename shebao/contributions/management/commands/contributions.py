@@ -1,59 +1,30 @@
-"""manage.py contributions <subcommand>: operations of cluster 02 from the command line.
+"""`manage.py contributions <command> …`: the command-line work of cluster 02, one sub-command per task.
 
-    check-ledgers [--employer ID ...] [--json]   020501: the receivable ledger, allocations and arrears agree
-
-Each subcommand is one entry of SUBCOMMANDS (name → (help, add_arguments, handle)); other areas add theirs.
+Each area contributes its sub-commands in `shebao/contributions/cli/<area>.py` as `COMMANDS = {name: Subcommand}`
+(e.g. rates: `determine-rates`); this command only dispatches.
 """
 
 from __future__ import annotations
 
-import json
-
 from django.core.management.base import BaseCommand, CommandError
 
-
-def _check_ledgers_arguments(parser) -> None:
-    parser.add_argument("--employer", type=int, action="append", default=[], help="只检查指定单位（可重复）")
-    parser.add_argument("--json", action="store_true", help="以 JSON 输出检查结果")
-    parser.add_argument("--limit", type=int, default=200, help="每类问题最多列出的条数")
-
-
-def _check_ledgers(command: BaseCommand, **options) -> None:
-    from shebao.contributions.services.collection_check import check_ledgers
-
-    report = check_ledgers(employer_ids=options["employer"] or None, limit=max(options["limit"], 1))
-    if options["json"]:
-        command.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
-    else:
-        command.stdout.write(
-            f"缴费主体 {report.payers} 个；应收合计 {report.receivables:.2f}，已冲抵 {report.allocations:.2f}，"
-            f"欠费 {report.arrears:.2f}"
-        )
-        for problem in report.problems:
-            command.stdout.write(f"  ✗ {problem}")
-        if report.ok:
-            command.stdout.write("账簿一致：应收 = 已冲抵 + 欠费，冲抵未超过应收明细或缴费金额，缴费主体一致")
-    if not report.ok:
-        raise CommandError(f"账簿不一致：发现 {len(report.problems)} 处问题", returncode=1)
-
-
-SUBCOMMANDS = {
-    "check-ledgers": (
-        "020501 核对应收、冲抵与欠费是否一致（不一致时以非零状态退出）",
-        _check_ledgers_arguments,
-        _check_ledgers,
-    ),
-}
+from shebao.contributions.cli import discover
+from shebao.core.errors import ApplicationError
 
 
 class Command(BaseCommand):
-    help = "社会保险费征缴（第02类业务）的命令行操作"
+    help = "社会保险费征缴（第02类业务）的命令行作业，如 determine-rates（全区工伤保险费率初次核定）。"
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{" + ",".join(SUBCOMMANDS) + "}")
-        for name, (text, arguments, _) in SUBCOMMANDS.items():
-            p = sub.add_parser(name, help=text, description=text)
-            arguments(p)
+        sub = parser.add_subparsers(dest="command", required=True)
+        for name, spec in sorted(discover().items()):
+            p = sub.add_parser(name, help=spec.help, description=spec.help)
+            spec.arguments(p)
 
-    def handle(self, *args, subcommand: str, **options):
-        SUBCOMMANDS[subcommand][2](self, **options)
+    def handle(self, *args, command: str, **options):
+        spec = discover()[command]
+        try:
+            spec.handle(self, **options)
+        except ApplicationError as exc:
+            details = "；".join(f"{k}：{'，'.join(v)}" for k, v in exc.errors.items()) or exc.message
+            raise CommandError(details) from None

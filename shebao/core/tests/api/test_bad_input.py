@@ -7,6 +7,7 @@ from django.test import override_settings
 
 from shebao.conftest import employer_data, person_data
 from shebao.registration.models import Employer, Person
+from shebao.testing import WAIVER_REASON
 
 pytestmark = pytest.mark.django_db
 
@@ -43,14 +44,15 @@ def test_api_full_width_copy_finds_the_enrolled_person(api, clerk, approve, make
 
     twin = {**data, "id_number": data["id_number"].translate(FULL_WIDTH)}
     res = api(clerk).post("/api/v1/persons/", {"employer": employer.pk, **twin}, format="json")
-    assert res.status_code == 400, res.json()
+    assert res.status_code == 409, res.json()  # the same person, already enrolled
     assert "已有有效的" in str(res.json()["errors"])
     assert list(Person.objects.values_list("id_number", flat=True)) == [data["id_number"]]
 
 
 def test_api_stores_the_ascii_form_of_a_full_width_uscc(api, clerk, approve):
     data = employer_data()
-    res = api(clerk).post("/api/v1/employers/", {**data, "uscc": data["uscc"].translate(FULL_WIDTH)}, format="json")
+    body = {**data, "uscc": data["uscc"].translate(FULL_WIDTH), "materials_waiver": WAIVER_REASON}
+    res = api(clerk).post("/api/v1/employers/", body, format="json")
     assert res.status_code == 201, res.json()
     approve(res.json()["id"])
     assert Employer.objects.get().uscc == data["uscc"]
@@ -79,7 +81,8 @@ def test_unknown_field_in_json_body_is_refused(api, clerk, make_employer):
 def test_unknown_field_in_login_and_case_action_is_refused(api, clerk):
     res = api().post("/api/v1/auth/token/", {"username": "clerk_a", "password": "x", "admin": 1}, format="json")
     assert (res.status_code, res.json()["errors"]) == (400, {"admin": ["不允许的字段"]})
-    case = api(clerk).post("/api/v1/employers/", employer_data(), format="json").json()
+    body = {**employer_data(), "materials_waiver": WAIVER_REASON}
+    case = api(clerk).post("/api/v1/employers/", body, format="json").json()
     res = api(clerk).post(f"/api/v1/cases/{case['id']}/reject/", {"reason": "材料不全", "status": "x"}, format="json")
     assert (res.status_code, res.json()["errors"]) == (400, {"status": ["不允许的字段"]})
 
@@ -87,7 +90,8 @@ def test_unknown_field_in_login_and_case_action_is_refused(api, clerk):
 def test_unknown_field_in_multipart_body_is_refused(api, clerk):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    case = api(clerk).post("/api/v1/employers/", employer_data(), format="json").json()
+    body = {**employer_data(), "materials_waiver": WAIVER_REASON}
+    case = api(clerk).post("/api/v1/employers/", body, format="json").json()
     upload = SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
     body = {"file": upload, "kind": "营业执照", "path": "../x"}
     res = api(clerk).post(f"/api/v1/cases/{case['id']}/materials/", body, format="multipart")

@@ -11,6 +11,7 @@ from shebao.conftest import employer_data, make_user
 from shebao.core.choices import Role
 from shebao.core.models import Case, IssuedDocument
 from shebao.registration.services import employer_enrol
+from shebao.testing import material_files
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010101")]
 
@@ -42,7 +43,9 @@ def test_the_unit_itself_prints_its_receipt(client, make_employer):
 
 
 def test_open_case_has_no_receipt(client, clerk):
-    case = employer_enrol(actor=clerk, data=employer_data())  # accepted, waiting for review
+    case = employer_enrol(
+        actor=clerk, data=employer_data(), materials=material_files("01010101")
+    )  # accepted, waiting for review
     _login(client, clerk)
     assert "打印回执" not in client.get(f"/cases/{case.pk}/").content.decode()
     assert client.get(f"/cases/{case.pk}/receipt/").status_code == 404

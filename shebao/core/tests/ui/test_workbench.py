@@ -13,6 +13,7 @@ from shebao.core.models import Attachment, Case
 from shebao.core.tests.samples import PDF
 from shebao.registration.models import Person
 from shebao.registration.services import employer_enrol, person_enrol
+from shebao.testing import material_files, materials_waiver
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010101", "01010201")]
 
@@ -27,8 +28,8 @@ def _client(client, user):
 
 @pytest.fixture
 def window_case(clerk):
-    """An employer registration accepted at the window by clerk_a (waiting for review)."""
-    return employer_enrol(actor=clerk, data=employer_data())
+    """An employer registration accepted at the window by clerk_a (waiting for review; licence owed, 容缺受理)."""
+    return employer_enrol(actor=clerk, data=employer_data(), materials=materials_waiver())
 
 
 @pytest.fixture
@@ -161,7 +162,7 @@ def test_case_list_filters_and_search(client, clerk, window_case, online_case):
 
 def test_case_list_is_paginated(client, clerk):
     for n in range(23):
-        employer_enrol(actor=clerk, data=employer_data(5000 + n))
+        employer_enrol(actor=clerk, data=employer_data(5000 + n), materials=material_files("01010101"))
     c = _client(client, clerk)
     html = c.get(reverse("core:case-list")).content.decode()
     assert "共 23 条" in html and "第 1/2 页" in html
@@ -174,6 +175,15 @@ def test_case_detail_renders_payload_readably(client, clerk, window_case):
     assert "企业职工基本养老保险" in html  # insurance codes shown with their names
     assert "330102 上城区" in html  # region code with its name
     assert "申报" in html and "受理" in html  # history
+
+
+def test_a_payload_not_of_the_items_types_is_listed_as_is(client, clerk, window_case):
+    """The item's presenter reads its typed payload; a case row made by hand (no type tag) is shown generically."""
+    Case.objects.filter(pk=window_case.pk).update(payload={"name": "手工录入的单位", "note": "无类型"})
+    response = _client(client, clerk).get(reverse("core:case-detail", args=[window_case.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "手工录入的单位" in html and "无类型" in html
 
 
 def test_out_of_scope_case_is_404(client, clerk_b, window_case):
@@ -227,7 +237,7 @@ def test_stale_version_is_a_conflict_not_a_500(client, clerk, online_case):
 
 def test_handler_cannot_approve_own_case(client, agencies):
     admin = make_user(Role.AGENCY_ADMIN, agencies["a"])
-    case = employer_enrol(actor=admin, data=employer_data())
+    case = employer_enrol(actor=admin, data=employer_data(), materials=material_files("01010101"))
     response = _client(client, admin).post(reverse("core:case-approve", args=[case.pk]))
     assert response.status_code == 400
     assert "双人复核" in response.content.decode()

@@ -12,6 +12,9 @@ from shebao.core.choices import Role
 from shebao.core.models import Case
 from shebao.core.synthetic import uscc
 from shebao.registration.models import Employer, Person
+from shebao.testing import WAIVER_REASON, material_uploads
+
+WAIVER = {"materials_waiver": WAIVER_REASON}  # 容缺受理 at the window: the licence etc. are owed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010101", "01010102", "01010103")]
 
@@ -23,11 +26,13 @@ def _this_month() -> str:
 
 
 def test_enrol_employer_then_approve_registers_it(api, clerk, reviewer, approve):
+    """multipart: the declaration's fields (lists as repeated keys) and the licence as `material_1`."""
     data = employer_data()
-    res = api(clerk).post(EMPLOYERS, data, format="json")
+    res = api(clerk).post(EMPLOYERS, {**data, **material_uploads("01010101")}, format="multipart")
     assert res.status_code == 201, res.json()
     case = res.json()
     assert case["item"] == "01010101"
+    assert [a["kind"] for a in case["attachments"]] == ["营业执照或其他核准执业证件"]
     assert case["status"] == "accepted"
     assert case["handler"] == "clerk_a"
     assert not Employer.objects.filter(uscc=data["uscc"]).exists()  # nothing applies before approval
@@ -66,8 +71,9 @@ def test_change_contact_and_insurances(api, clerk, approve, make_employer):
             "contact_phone": "13700137000",
             "add_insurances": ["410"],
             "effective_month": _this_month(),
+            **material_uploads("01010102"),
         },
-        format="json",
+        format="multipart",
     )
     assert res.status_code == 201, res.json()
     assert res.json()["item"] == "01010102"
@@ -88,6 +94,7 @@ def test_change_with_nothing_to_change_is_refused(api, clerk, make_employer):
 
 
 def test_split_moves_employees_to_successor(api, clerk, approve, make_employer, make_person):
+    """multipart: an object field as `assignments.<person id>`, with the approval document as `material_1`."""
     source = make_employer()
     target = make_employer()
     person = make_person(source)
@@ -96,10 +103,11 @@ def test_split_moves_employees_to_successor(api, clerk, approve, make_employer, 
         {
             "kind": "split",
             "targets": [target.pk],
-            "assignments": {str(person.pk): target.pk},
+            f"assignments.{person.pk}": target.pk,
             "effective_month": _this_month(),
+            **material_uploads("01010102"),
         },
-        format="json",
+        format="multipart",
     )
     assert res.status_code == 201, res.json()
     approve(res.json()["id"])
@@ -117,6 +125,7 @@ def test_merge_cancels_sources(api, clerk, approve, make_employer):
             "other_sources": [b.pk],
             "targets": [target.pk],
             "effective_month": _this_month(),
+            **WAIVER,
         },
         format="json",
     )
@@ -150,7 +159,7 @@ def test_transfer_to_other_agency_moves_scope(api, clerk, clerk_b, agencies, app
     person = make_person(employer)
     res = api(clerk).post(
         f"{EMPLOYERS}{employer.pk}/transfer-agency/",
-        {"to_agency": agencies["b"].code, "effective_month": _this_month()},
+        {"to_agency": agencies["b"].code, "effective_month": _this_month(), **WAIVER},
         format="json",
     )
     assert res.status_code == 201, res.json()
@@ -174,9 +183,8 @@ def test_transfer_to_unknown_agency(api, clerk, make_employer):
 def test_deregister_employer(api, clerk, approve, make_employer):
     employer = make_employer()
     today = timezone.localdate().isoformat()
-    res = api(clerk).post(
-        f"{EMPLOYERS}{employer.pk}/deregister/", {"reason": "歇业", "cancel_date": today}, format="json"
-    )
+    body = {"reason": "歇业", "cancel_date": today, **material_uploads("01010103")}
+    res = api(clerk).post(f"{EMPLOYERS}{employer.pk}/deregister/", body, format="multipart")
     assert res.status_code == 201, res.json()
     assert res.json()["item"] == "01010103"
     approve(res.json()["id"])
@@ -262,9 +270,9 @@ def test_enrol_duplicate_uscc_refused(api, clerk, make_employer):
 
 def test_enrol_duplicate_of_pending_application_refused(api, clerk):
     data = employer_data()
-    first = api(clerk).post(EMPLOYERS, data, format="json")
+    first = api(clerk).post(EMPLOYERS, {**data, **WAIVER}, format="json")
     assert first.status_code == 201
-    res = api(clerk).post(EMPLOYERS, {**data, "name": "另一家"}, format="json")
+    res = api(clerk).post(EMPLOYERS, {**data, "name": "另一家", **WAIVER}, format="json")
     assert res.status_code == 409
     assert first.json()["number"] in res.json()["errors"]["uscc"][0]  # names the pending case
 
@@ -309,7 +317,7 @@ def test_clerk_cannot_enrol_for_an_agency_outside_scope(api, clerk, agencies):
 def test_handler_cannot_approve_own_case(api, agencies):
     admin = make_user(Role.AGENCY_ADMIN, agencies["a"])
     client = api(admin)
-    res = client.post(EMPLOYERS, employer_data(), format="json")
+    res = client.post(EMPLOYERS, {**employer_data(), **WAIVER}, format="json")
     assert res.status_code == 201
     refused = client.post(f"/api/v1/cases/{res.json()['id']}/approve/", {}, format="json")
     assert refused.status_code == 400
@@ -366,7 +374,7 @@ def test_unknown_ids_are_404(api, clerk):
 
 def test_uscc_field_accepts_lowercase(api, clerk, approve):
     code = uscc("330102", 4242)
-    res = api(clerk).post(EMPLOYERS, employer_data(uscc=code.lower()), format="json")
+    res = api(clerk).post(EMPLOYERS, {**employer_data(uscc=code.lower()), **WAIVER}, format="json")
     assert res.status_code == 201, res.json()
     approve(res.json()["id"])
     assert Employer.objects.filter(uscc=code).exists()

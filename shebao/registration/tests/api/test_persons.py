@@ -18,6 +18,7 @@ from shebao.core.synthetic import citizen_id
 from shebao.core.tests.samples import PDF
 from shebao.registration.excel import COLUMNS
 from shebao.registration.models import Enrolment, Person
+from shebao.testing import WAIVER_REASON, assert_refused, count_rows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010201", "01010202", "01010203")]
 
@@ -127,12 +128,12 @@ def test_name_change_with_material_multipart(
     with django_capture_on_commit_callbacks(execute=True):
         res = api(clerk).post(
             f"{PERSONS}{person.pk}/change/",
-            {"name": "新名字", "materials": [upload], "materials_kind": "户籍证明"},
+            {"name": "新名字", "material_1": upload},
             format="multipart",
         )
     assert res.status_code == 201, res.json()
     case = res.json()
-    assert [a["kind"] for a in case["attachments"]] == ["户籍证明"]
+    assert [a["kind"] for a in case["attachments"]] == ["变更姓名的户籍证明"]
     approve(case["id"])
     person.refresh_from_db()
     assert person.name == "新名字"
@@ -144,20 +145,18 @@ def test_name_change_with_material_multipart(
 def test_name_change_with_wrong_material_type_saves_nothing(api, clerk, make_employer, make_person):
     person = make_person(make_employer())
     upload = SimpleUploadedFile("hukou.exe", b"MZ\x90\x00", content_type="application/octet-stream")
-    res = api(clerk).post(
-        f"{PERSONS}{person.pk}/change/", {"name": "新名字", "materials": [upload]}, format="multipart"
-    )
-    assert res.status_code == 400
-    assert "materials" in res.json()["errors"]
-    assert not Case.objects.filter(item_id="01010202").exists()
-    assert Attachment.objects.count() == 0
+    before = count_rows(Case, Attachment)
+    res = api(clerk).post(f"{PERSONS}{person.pk}/change/", {"name": "新名字", "material_1": upload}, format="multipart")
+    assert_refused(res, status=400, field="material_1", nothing_saved=before)
 
 
 def test_terminate_person(api, clerk, approve, make_employer, make_person):
     person = make_person(make_employer())
     today = timezone.localdate().isoformat()
-    res = api(clerk).post(f"{PERSONS}{person.pk}/terminate/", {"reason": "death", "end_date": today}, format="json")
+    body = {"reason": "death", "end_date": today, "materials_waiver": WAIVER_REASON}
+    res = api(clerk).post(f"{PERSONS}{person.pk}/terminate/", body, format="json")
     assert res.status_code == 201, res.json()
+    assert res.json()["attachments"] == []
     assert res.json()["item"] == "01010203"
     approve(res.json()["id"])
     detail = api(clerk).get(f"{PERSONS}{person.pk}/").json()
@@ -237,8 +236,21 @@ def test_enrol_twice_same_insurance_refused(api, clerk, approve, make_employer):
     employer = make_employer()
     person = _enrol(api, clerk, approve, employer)
     res = api(clerk).post(PERSONS, {"employer": employer.pk, **person_data(id_number=person.id_number)}, format="json")
-    assert res.status_code == 400
-    assert "insurances" in res.json()["errors"]
+    assert res.status_code == 409  # already enrolled: a conflict, as every item's duplicate
+    assert "已有有效的" in res.json()["errors"]["insurances"][0]
+
+
+def test_enrol_while_a_case_for_the_id_is_pending_is_409_naming_it(api, clerk, make_employer):
+    employer, other = make_employer(), make_employer()
+    data = person_data()
+    first = api(clerk).post(PERSONS, {"employer": employer.pk, **data}, format="json")
+    assert first.status_code == 201
+    res = api(clerk).post(PERSONS, {"employer": other.pk, **data}, format="json")
+    assert res.status_code == 409, res.json()
+    case = first.json()
+    message = res.json()["errors"]["id_number"][0]
+    assert message == f"该人员已有在办的「{case['item_name']}」业务（业务流水号 {case['number']}），请勿重复申报"
+    assert Case.objects.filter(item_id="01010201").count() == 1
 
 
 # --- scope --------------------------------------------------------------------------------------------------------

@@ -20,9 +20,25 @@ from shebao.registration.services import (
     employer_transfer_agency,
     person_change,
 )
-from shebao.testing import assert_refused
+from shebao.testing import assert_refused, material_files
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010102")]
+
+
+def _window(service):
+    """`service` as a clerk calls it at the window, handing in a scan of each required material (01010102)."""
+
+    def call(**kwargs):
+        return service(**kwargs, materials=material_files("01010102"))
+
+    return call
+
+
+change, restructure, transfer = (
+    _window(employer_change),
+    _window(employer_restructure),
+    _window(employer_transfer_agency),
+)
 
 
 def this_month():
@@ -46,7 +62,7 @@ SAVED = (Case, AuditEvent)  # nothing of these is written by a refused request
 def test_details_change_is_applied_on_approval_with_history_in_the_audit_log(clerk, reviewer, make_employer):
     employer = make_employer()
     old_name, old_phone = employer.name, employer.contact_phone
-    case = employer_change(
+    case = change(
         actor=clerk,
         employer=employer,
         changes={
@@ -72,8 +88,8 @@ def test_details_change_is_applied_on_approval_with_history_in_the_audit_log(cle
 
 def test_two_changes_leave_two_history_entries(clerk, reviewer, make_employer):
     employer = make_employer()
-    case_approve(actor=reviewer, case=employer_change(actor=clerk, employer=employer, changes={"address": "新地址1号"}))
-    case_approve(actor=reviewer, case=employer_change(actor=clerk, employer=employer, changes={"address": "新地址2号"}))
+    case_approve(actor=reviewer, case=change(actor=clerk, employer=employer, changes={"address": "新地址1号"}))
+    case_approve(actor=reviewer, case=change(actor=clerk, employer=employer, changes={"address": "新地址2号"}))
     history = list(
         AuditEvent.objects.filter(
             object_type="employer", object_id=str(employer.pk), action="employer.change"
@@ -88,21 +104,17 @@ def test_two_changes_leave_two_history_entries(clerk, reviewer, make_employer):
 def test_nothing_to_change(clerk, make_employer):
     employer = make_employer()
     assert_refused(
-        lambda: employer_change(actor=clerk, employer=employer, changes={"name": employer.name}),
+        lambda: change(actor=clerk, employer=employer, changes={"name": employer.name}),
         field="non_field_errors",
         nothing_saved=SAVED,
     )
-    assert_refused(
-        lambda: employer_change(actor=clerk, employer=employer), field="non_field_errors", nothing_saved=SAVED
-    )
+    assert_refused(lambda: change(actor=clerk, employer=employer), field="non_field_errors", nothing_saved=SAVED)
 
 
 def test_invalid_details(clerk, make_employer):
     employer = make_employer()
     assert_refused(
-        lambda: employer_change(
-            actor=clerk, employer=employer, changes={"name": " ", "contact_phone": "110", "uscc": "123"}
-        ),
+        lambda: change(actor=clerk, employer=employer, changes={"name": " ", "contact_phone": "110", "uscc": "123"}),
         field=(
             "name",
             "contact_phone",
@@ -115,7 +127,7 @@ def test_invalid_details(clerk, make_employer):
 def test_uscc_of_another_unit_refused(clerk, make_employer):
     first, second = make_employer(), make_employer()
     error = assert_refused(
-        lambda: employer_change(actor=clerk, employer=second, changes={"uscc": first.uscc}),
+        lambda: change(actor=clerk, employer=second, changes={"uscc": first.uscc}),
         field="uscc",
         nothing_saved=SAVED,
     )
@@ -143,7 +155,7 @@ def test_employer_user_cannot_change_another_unit(make_employer):
 def test_scope_clerk_b_cannot_change_agency_a_unit(clerk_b, make_employer):
     employer = make_employer()
     with pytest.raises(NotFoundError):
-        employer_change(actor=clerk_b, employer=employer, changes={"contact_name": "钱七"})
+        change(actor=clerk_b, employer=employer, changes={"contact_name": "钱七"})
 
 
 # --- insurance types ------------------------------------------------------------------------------------------
@@ -151,7 +163,7 @@ def test_scope_clerk_b_cannot_change_agency_a_unit(clerk_b, make_employer):
 
 def test_add_and_remove_insurance_types(clerk, reviewer, make_employer):
     employer = make_employer(insurances=["110", "310", "410"])
-    case = employer_change(
+    case = change(
         actor=clerk,
         employer=employer,
         add_insurances=["210", "510"],
@@ -171,7 +183,7 @@ def test_add_and_remove_insurance_types(clerk, reviewer, make_employer):
 def test_insurance_change_needs_a_month(clerk, make_employer):
     employer = make_employer(insurances=["110", "310"])
     assert_refused(
-        lambda: employer_change(actor=clerk, employer=employer, add_insurances=["210"]),
+        lambda: change(actor=clerk, employer=employer, add_insurances=["210"]),
         field="effective_month",
         nothing_saved=SAVED,
     )
@@ -181,17 +193,17 @@ def test_insurance_already_held_or_not_held(clerk, make_employer):
     employer = make_employer(insurances=["110", "310"])
     month = f"{this_month():%Y-%m}"
     assert_refused(
-        lambda: employer_change(actor=clerk, employer=employer, add_insurances=["110"], effective_month=month),
+        lambda: change(actor=clerk, employer=employer, add_insurances=["110"], effective_month=month),
         field="add_insurances",
         nothing_saved=SAVED,
     )
     assert_refused(
-        lambda: employer_change(actor=clerk, employer=employer, remove_insurances=["210"], effective_month=month),
+        lambda: change(actor=clerk, employer=employer, remove_insurances=["210"], effective_month=month),
         field="remove_insurances",
         nothing_saved=SAVED,
     )
     assert_refused(
-        lambda: employer_change(actor=clerk, employer=employer, add_insurances=["390"], effective_month=month),
+        lambda: change(actor=clerk, employer=employer, add_insurances=["390"], effective_month=month),
         field="add_insurances",
         nothing_saved=SAVED,
     )
@@ -201,7 +213,7 @@ def test_cannot_remove_a_type_with_active_employees(clerk, reviewer, make_employ
     employer = make_employer(insurances=["110", "310", "410"])
     make_person(employer, insurances=["110", "310"])
     error = assert_refused(
-        lambda: employer_change(
+        lambda: change(
             actor=clerk, employer=employer, remove_insurances=["310"], effective_month=f"{next_month():%Y-%m}"
         ),
         field="remove_insurances",
@@ -211,9 +223,7 @@ def test_cannot_remove_a_type_with_active_employees(clerk, reviewer, make_employ
     # 410 has no employees: allowed.
     case_approve(
         actor=reviewer,
-        case=employer_change(
-            actor=clerk, employer=employer, remove_insurances=["410"], effective_month=f"{next_month():%Y-%m}"
-        ),
+        case=change(actor=clerk, employer=employer, remove_insurances=["410"], effective_month=f"{next_month():%Y-%m}"),
     )
     assert not EmployerInsurance.objects.filter(employer=employer, insurance_type_id="410", active=True).exists()
 
@@ -230,7 +240,7 @@ def test_split_into_two_successors_with_assignments(clerk, reviewer, make_employ
     t1, t2 = make_employer(), make_employer()
     p1, p2, p3 = (make_person(source) for _ in range(3))
     month = next_month()
-    case = employer_restructure(
+    case = restructure(
         actor=clerk,
         kind="split",
         sources=[source],
@@ -266,7 +276,7 @@ def test_split_assignment_errors(clerk, make_employer, make_person):
     stranger = make_person(stranger_unit)
     month = f"{next_month():%Y-%m}"
     assert_refused(
-        lambda: employer_restructure(
+        lambda: restructure(
             actor=clerk,
             kind="split",
             sources=[source],
@@ -278,7 +288,7 @@ def test_split_assignment_errors(clerk, make_employer, make_person):
         nothing_saved=SAVED,
     )
     assert_refused(
-        lambda: employer_restructure(
+        lambda: restructure(
             actor=clerk,
             kind="split",
             sources=[source],
@@ -290,31 +300,29 @@ def test_split_assignment_errors(clerk, make_employer, make_person):
         nothing_saved=SAVED,
     )
     assert_refused(
-        lambda: employer_restructure(
+        lambda: restructure(
             actor=clerk, kind="split", sources=[source, stranger_unit], targets=[t1], effective_month=month
         ),
         field="sources",
         nothing_saved=SAVED,
     )
     assert_refused(
-        lambda: employer_restructure(
-            actor=clerk, kind="split", sources=[source], targets=[source], effective_month=month
-        ),
+        lambda: restructure(actor=clerk, kind="split", sources=[source], targets=[source], effective_month=month),
         field="targets",
         nothing_saved=SAVED,
     )
     assert_refused(
-        lambda: employer_restructure(actor=clerk, kind="swap", sources=[source], targets=[t1], effective_month=month),
+        lambda: restructure(actor=clerk, kind="swap", sources=[source], targets=[t1], effective_month=month),
         field="kind",
         nothing_saved=SAVED,
     )
     assert_refused(
-        lambda: employer_restructure(actor=clerk, kind="split", sources=[source], targets=[t1], effective_month=""),
+        lambda: restructure(actor=clerk, kind="split", sources=[source], targets=[t1], effective_month=""),
         field="effective_month",
         nothing_saved=SAVED,
     )
     assert_refused(
-        lambda: employer_restructure(actor=clerk, kind="split", sources=[], targets=[], effective_month=month),
+        lambda: restructure(actor=clerk, kind="split", sources=[], targets=[], effective_month=month),
         field=(
             "sources",
             "targets",
@@ -327,9 +335,7 @@ def test_merge_two_units_into_one(clerk, reviewer, make_employer, make_person):
     s1, s2, target = make_employer(), make_employer(), make_employer()
     a1, a2, b1 = make_person(s1), make_person(s1), make_person(s2)
     month = next_month()
-    case = employer_restructure(
-        actor=clerk, kind="merge", sources=[s1, s2], targets=[target], effective_month=f"{month:%Y-%m}"
-    )
+    case = restructure(actor=clerk, kind="merge", sources=[s1, s2], targets=[target], effective_month=f"{month:%Y-%m}")
     case = case_approve(actor=reviewer, case=case)
     assert case.result == {"moved": 3, "targets": [target.pk], "sources_cancelled": True}
     for source in (s1, s2):
@@ -359,7 +365,7 @@ def test_merge_two_units_into_one(clerk, reviewer, make_employer, make_person):
 def test_merge_needs_exactly_one_target(clerk, make_employer):
     s1, s2, t1, t2 = (make_employer() for _ in range(4))
     assert_refused(
-        lambda: employer_restructure(
+        lambda: restructure(
             actor=clerk, kind="merge", sources=[s1, s2], targets=[t1, t2], effective_month=f"{next_month():%Y-%m}"
         ),
         field="targets",
@@ -370,27 +376,25 @@ def test_merge_needs_exactly_one_target(clerk, make_employer):
 def test_restructure_scope(clerk_b, make_employer):
     s1, t1 = make_employer(), make_employer()
     with pytest.raises(NotFoundError):
-        employer_restructure(
-            actor=clerk_b, kind="merge", sources=[s1], targets=[t1], effective_month=f"{next_month():%Y-%m}"
-        )
+        restructure(actor=clerk_b, kind="merge", sources=[s1], targets=[t1], effective_month=f"{next_month():%Y-%m}")
 
 
 def test_cancelled_unit_cannot_be_restructured_or_changed(clerk, reviewer, make_employer):
     s1, target = make_employer(), make_employer()
     case_approve(
         actor=reviewer,
-        case=employer_restructure(
+        case=restructure(
             actor=clerk, kind="merge", sources=[s1], targets=[target], effective_month=f"{next_month():%Y-%m}"
         ),
     )
     s1.refresh_from_db()
     assert_refused(
-        lambda: employer_change(actor=clerk, employer=s1, changes={"contact_name": "钱七"}),
+        lambda: change(actor=clerk, employer=s1, changes={"contact_name": "钱七"}),
         field="status",
         nothing_saved=SAVED,
     )
     assert_refused(
-        lambda: employer_restructure(
+        lambda: restructure(
             actor=clerk, kind="merge", sources=[s1], targets=[target], effective_month=f"{next_month():%Y-%m}"
         ),
         field="status",
@@ -422,9 +426,7 @@ def test_transfer_to_another_agency_moves_the_unit_and_all_employees(
     with pytest.raises(NotFoundError):
         employer_get_for(actor=clerk_b, employer_id=employer.pk)
 
-    case = employer_transfer_agency(
-        actor=clerk, employer=employer, to_agency=agencies["b"], effective_month=f"{next_month():%Y-%m}"
-    )
+    case = transfer(actor=clerk, employer=employer, to_agency=agencies["b"], effective_month=f"{next_month():%Y-%m}")
     case = case_approve(actor=reviewer, case=case)
     assert case.result["moved"] == 3
     employer.refresh_from_db()
@@ -448,23 +450,21 @@ def test_transfer_to_another_agency_moves_the_unit_and_all_employees(
     with pytest.raises(NotFoundError):
         employer_get_for(actor=clerk, employer_id=employer.pk)
     with pytest.raises(NotFoundError):
-        employer_change(actor=clerk, employer=employer, changes={"contact_name": "钱七"})
-    assert employer_change(actor=clerk_b, employer=employer, changes={"contact_name": "钱七"}).agency == agencies["b"]
+        change(actor=clerk, employer=employer, changes={"contact_name": "钱七"})
+    assert change(actor=clerk_b, employer=employer, changes={"contact_name": "钱七"}).agency == agencies["b"]
 
 
 def test_transfer_to_the_same_agency_is_refused(clerk, agencies, make_employer):
     employer = make_employer()
     assert_refused(
-        lambda: employer_transfer_agency(
+        lambda: transfer(
             actor=clerk, employer=employer, to_agency=agencies["a"], effective_month=f"{next_month():%Y-%m}"
         ),
         field="to_agency",
         nothing_saved=SAVED,
     )
     assert_refused(
-        lambda: employer_transfer_agency(
-            actor=clerk, employer=employer, to_agency=agencies["b"], effective_month="2026/13"
-        ),
+        lambda: transfer(actor=clerk, employer=employer, to_agency=agencies["b"], effective_month="2026/13"),
         field="effective_month",
         nothing_saved=SAVED,
     )
@@ -473,6 +473,4 @@ def test_transfer_to_the_same_agency_is_refused(clerk, agencies, make_employer):
 def test_transfer_scope(clerk_b, agencies, make_employer):
     employer = make_employer()
     with pytest.raises(NotFoundError):
-        employer_transfer_agency(
-            actor=clerk_b, employer=employer, to_agency=agencies["b"], effective_month=f"{next_month():%Y-%m}"
-        )
+        transfer(actor=clerk_b, employer=employer, to_agency=agencies["b"], effective_month=f"{next_month():%Y-%m}")

@@ -15,7 +15,7 @@ from shebao.core.models import AuditEvent, Case
 from shebao.registration.choices import EmployerStatus, EnrolmentStatus
 from shebao.registration.models import Enrolment
 from shebao.registration.services import employer_deregister, person_change, person_enrol
-from shebao.testing import assert_refused
+from shebao.testing import assert_refused, material_files
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010103")]
 
@@ -41,7 +41,9 @@ def test_refused_while_employees_are_active(clerk, make_employer, make_person):
     make_person(employer)
     make_person(employer)
     error = assert_refused(
-        lambda: employer_deregister(actor=clerk, employer=employer, reason="歇业", cancel_date=_today()),
+        lambda: employer_deregister(
+            actor=clerk, employer=employer, reason="歇业", cancel_date=_today(), materials=material_files("01010103")
+        ),
         field="employer",
         nothing_saved=SAVED,
     )
@@ -53,7 +55,9 @@ def test_succeeds_after_the_employees_leave(clerk, reviewer, make_employer, make
     people = [make_person(employer) for _ in range(2)]
     for person in people:
         _leave(clerk, reviewer, person)
-    case = employer_deregister(actor=clerk, employer=employer, reason="歇业", cancel_date=_today())
+    case = employer_deregister(
+        actor=clerk, employer=employer, reason="歇业", cancel_date=_today(), materials=material_files("01010103")
+    )
     employer.refresh_from_db()
     assert employer.status == EmployerStatus.ACTIVE  # not before approval
     case = case_approve(actor=reviewer, case=case)
@@ -75,7 +79,13 @@ def test_unit_without_employees_can_be_cancelled(clerk, reviewer, make_employer)
     employer = make_employer()
     case_approve(
         actor=reviewer,
-        case=employer_deregister(actor=clerk, employer=employer, reason="注销", cancel_date=_today().isoformat()),
+        case=employer_deregister(
+            actor=clerk,
+            employer=employer,
+            reason="注销",
+            cancel_date=_today().isoformat(),
+            materials=material_files("01010103"),
+        ),
     )
     employer.refresh_from_db()
     assert employer.status == EmployerStatus.CANCELLED
@@ -91,7 +101,9 @@ def test_deregistration_checks_hook_blocks(clerk, make_employer, monkeypatch):
 
     monkeypatch.setattr("shebao.registration.services.employers.DEREGISTRATION_CHECKS", [arrears])
     error = assert_refused(
-        lambda: employer_deregister(actor=clerk, employer=employer, reason="歇业", cancel_date=_today()),
+        lambda: employer_deregister(
+            actor=clerk, employer=employer, reason="歇业", cancel_date=_today(), materials=material_files("01010103")
+        ),
         field="employer",
         nothing_saved=SAVED,
     )
@@ -101,7 +113,9 @@ def test_deregistration_checks_hook_blocks(clerk, make_employer, monkeypatch):
 
 def test_hook_also_blocks_at_approval(clerk, reviewer, make_employer, monkeypatch):
     employer = make_employer()
-    case = employer_deregister(actor=clerk, employer=employer, reason="歇业", cancel_date=_today())
+    case = employer_deregister(
+        actor=clerk, employer=employer, reason="歇业", cancel_date=_today(), materials=material_files("01010103")
+    )
     monkeypatch.setattr("shebao.registration.services.employers.DEREGISTRATION_CHECKS", [lambda unit: ["欠费"]])
     with pytest.raises(ConflictError):
         case_approve(actor=reviewer, case=case)
@@ -113,7 +127,9 @@ def test_hook_also_blocks_at_approval(clerk, reviewer, make_employer, monkeypatc
 
 def test_employee_hired_after_application_blocks_approval(clerk, reviewer, make_employer):
     employer = make_employer()
-    case = employer_deregister(actor=clerk, employer=employer, reason="歇业", cancel_date=_today())
+    case = employer_deregister(
+        actor=clerk, employer=employer, reason="歇业", cancel_date=_today(), materials=material_files("01010103")
+    )
     case_approve(actor=reviewer, case=person_enrol(actor=clerk, employer=employer, data=person_data()))
     with pytest.raises(ConflictError):
         case_approve(actor=reviewer, case=case)
@@ -134,7 +150,9 @@ def test_input_errors(clerk, make_employer, reason, day, field):
     employer = make_employer()
     day = {"today": _today(), "tomorrow": _today() + dt.timedelta(days=1)}.get(day, day)
     assert_refused(
-        lambda: employer_deregister(actor=clerk, employer=employer, reason=reason, cancel_date=day),
+        lambda: employer_deregister(
+            actor=clerk, employer=employer, reason=reason, cancel_date=day, materials=material_files("01010103")
+        ),
         field=field,
         nothing_saved=SAVED,
     )
@@ -143,11 +161,16 @@ def test_input_errors(clerk, make_employer, reason, day, field):
 def test_cancelled_unit_cannot_be_cancelled_again_or_take_employees(clerk, reviewer, make_employer):
     employer = make_employer()
     case_approve(
-        actor=reviewer, case=employer_deregister(actor=clerk, employer=employer, reason="歇业", cancel_date=_today())
+        actor=reviewer,
+        case=employer_deregister(
+            actor=clerk, employer=employer, reason="歇业", cancel_date=_today(), materials=material_files("01010103")
+        ),
     )
     employer.refresh_from_db()
     assert_refused(
-        lambda: employer_deregister(actor=clerk, employer=employer, reason="歇业", cancel_date=_today()),
+        lambda: employer_deregister(
+            actor=clerk, employer=employer, reason="歇业", cancel_date=_today(), materials=material_files("01010103")
+        ),
         field="status",
         nothing_saved=SAVED,
     )
@@ -159,4 +182,6 @@ def test_cancelled_unit_cannot_be_cancelled_again_or_take_employees(clerk, revie
 def test_scope_clerk_b(clerk_b, make_employer):
     employer = make_employer()
     with pytest.raises(NotFoundError):
-        employer_deregister(actor=clerk_b, employer=employer, reason="歇业", cancel_date=_today())
+        employer_deregister(
+            actor=clerk_b, employer=employer, reason="歇业", cancel_date=_today(), materials=material_files("01010103")
+        )

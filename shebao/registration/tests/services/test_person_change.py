@@ -11,13 +11,15 @@ from shebao.core.cases import case_accept, case_approve
 from shebao.core.choices import CaseStatus, Channel, Role
 from shebao.core.errors import NotFoundError
 from shebao.core.identifiers import mask_id
+from shebao.core.materials import MaterialFile, SubmittedMaterials
 from shebao.core.models import Attachment, AuditEvent, Case
 from shebao.core.tests.samples import PDF
 from shebao.core.validation import month_add
 from shebao.registration.choices import ContributionMethod, EnrolmentStatus
 from shebao.registration.models import Enrolment
 from shebao.registration.services import person_change
-from shebao.testing import assert_refused
+from shebao.registration.services.persons import NAME_CHANGE_PROOF
+from shebao.testing import assert_refused, materials_waiver
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010202")]
 
@@ -54,11 +56,26 @@ def test_name_change_without_material_refused(clerk, person):
     assert "证明材料" in error.errors["materials"][0]
 
 
+def _proof(upload) -> SubmittedMaterials:
+    return SubmittedMaterials(files=(MaterialFile(NAME_CHANGE_PROOF, upload),))
+
+
+def test_name_change_with_a_waiver_but_no_proof_refused(clerk, person):
+    """容缺受理 covers the checklist's required materials; a name change still needs its proof."""
+    assert_refused(
+        lambda: person_change(actor=clerk, person=person, changes={"name": "王新名"}, materials=materials_waiver()),
+        field="materials",
+        message_contains=NAME_CHANGE_PROOF,
+        nothing_saved=SAVED,
+    )
+
+
 def test_name_change_with_material_accepted(clerk, reviewer, person):
     old = person.name
     upload = SimpleUploadedFile("户籍证明.pdf", PDF)
-    case = person_change(actor=clerk, person=person, changes={"name": "王新名"}, materials=[("户籍证明", upload)])
-    assert case.attachments.get().kind == "户籍证明"
+    case = person_change(actor=clerk, person=person, changes={"name": "王新名"}, materials=_proof(upload))
+    attachment = case.attachments.get()
+    assert (attachment.kind, attachment.original_name) == (NAME_CHANGE_PROOF, "户籍证明.pdf")
     case_approve(actor=reviewer, case=case)
     person.refresh_from_db()
     assert person.name == "王新名" and person.version == 2
@@ -72,9 +89,9 @@ def test_bad_material_is_refused_with_the_materials_field(clerk, person):
             actor=clerk,
             person=person,
             changes={"name": "王新名"},
-            materials=[("户籍证明", SimpleUploadedFile("a.exe", PDF))],
+            materials=_proof(SimpleUploadedFile("a.exe", PDF)),
         ),
-        field="materials",
+        field="material_1",
         nothing_saved=SAVED,
     )
 

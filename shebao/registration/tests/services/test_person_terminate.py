@@ -15,7 +15,7 @@ from shebao.core.models import AuditEvent, Case
 from shebao.registration.choices import PersonStatus, TerminationReason
 from shebao.registration.models import Enrolment
 from shebao.registration.services import person_change, person_enrol, person_terminate
-from shebao.testing import assert_refused
+from shebao.testing import assert_refused, material_files
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010203")]
 
@@ -40,7 +40,13 @@ def test_death_ends_every_enrolment(clerk, reviewer, person):
             actor=clerk, person=person, suspend_insurances=["310"], reason="停保", change_month=f"{_today():%Y-%m}"
         ),
     )
-    case = person_terminate(actor=clerk, person=person, reason=TerminationReason.DEATH, end_date=_today())
+    case = person_terminate(
+        actor=clerk,
+        person=person,
+        reason=TerminationReason.DEATH,
+        end_date=_today(),
+        materials=material_files("01010203"),
+    )
     assert case.summary.endswith("（死亡）")
     person.refresh_from_db()
     assert person.status == PersonStatus.ACTIVE  # not before approval
@@ -62,7 +68,12 @@ def test_emigration_by_string_date(clerk, reviewer, person):
     case_approve(
         actor=reviewer,
         case=person_terminate(
-            actor=clerk, person=person, reason="emigration", end_date=day.isoformat(), note="定居加拿大"
+            actor=clerk,
+            person=person,
+            reason="emigration",
+            end_date=day.isoformat(),
+            note="定居加拿大",
+            materials=material_files("01010203"),
         ),
     )
     person.refresh_from_db()
@@ -84,7 +95,9 @@ def test_emigration_by_string_date(clerk, reviewer, person):
 def test_input_errors(clerk, person, reason, end_date, note, field):
     day = {"today": _today(), "tomorrow": _today() + dt.timedelta(days=1)}.get(end_date, end_date)
     assert_refused(
-        lambda: person_terminate(actor=clerk, person=person, reason=reason, end_date=day, note=note),
+        lambda: person_terminate(
+            actor=clerk, person=person, reason=reason, end_date=day, note=note, materials=material_files("01010203")
+        ),
         field=field,
         nothing_saved=SAVED,
     )
@@ -97,7 +110,9 @@ def test_termination_hooks_are_called_once_on_approval(clerk, reviewer, person, 
         calls.append((person.pk, person.status, case.pk, actor.pk))
 
     monkeypatch.setattr("shebao.registration.services.persons.TERMINATION_HOOKS", [hook])
-    case = person_terminate(actor=clerk, person=person, reason="death", end_date=_today())
+    case = person_terminate(
+        actor=clerk, person=person, reason="death", end_date=_today(), materials=material_files("01010203")
+    )
     assert calls == []
     case_approve(actor=reviewer, case=case)
     assert calls == [(person.pk, PersonStatus.TERMINATED, case.pk, reviewer.pk)]
@@ -108,7 +123,9 @@ def test_failing_hook_rolls_the_termination_back(clerk, reviewer, person, monkey
         raise ApplicationError("社保卡注销失败", field="card")
 
     monkeypatch.setattr("shebao.registration.services.persons.TERMINATION_HOOKS", [hook])
-    case = person_terminate(actor=clerk, person=person, reason="death", end_date=_today())
+    case = person_terminate(
+        actor=clerk, person=person, reason="death", end_date=_today(), materials=material_files("01010203")
+    )
     with pytest.raises(ApplicationError):
         case_approve(actor=reviewer, case=case)
     person.refresh_from_db()
@@ -118,7 +135,12 @@ def test_failing_hook_rolls_the_termination_back(clerk, reviewer, person, monkey
 
 
 def test_terminated_person_cannot_be_enrolled_changed_or_terminated_again(clerk, reviewer, person, make_employer):
-    case_approve(actor=reviewer, case=person_terminate(actor=clerk, person=person, reason="death", end_date=_today()))
+    case_approve(
+        actor=reviewer,
+        case=person_terminate(
+            actor=clerk, person=person, reason="death", end_date=_today(), materials=material_files("01010203")
+        ),
+    )
     person.refresh_from_db()
     with pytest.raises(ApplicationError) as exc:
         person_enrol(actor=clerk, employer=make_employer(), data=person_data(id_number=person.id_number))
@@ -127,7 +149,9 @@ def test_terminated_person_cannot_be_enrolled_changed_or_terminated_again(clerk,
         person_change(actor=clerk, person=person, changes={"phone": "13700000000"})
     assert "status" in exc.value.errors
     assert_refused(
-        lambda: person_terminate(actor=clerk, person=person, reason="death", end_date=_today()),
+        lambda: person_terminate(
+            actor=clerk, person=person, reason="death", end_date=_today(), materials=material_files("01010203")
+        ),
         field="status",
         nothing_saved=SAVED,
     )
@@ -140,11 +164,18 @@ def test_enrolment_pending_when_terminated_is_refused_at_approval(clerk, reviewe
     pending = person_enrol(
         actor=clerk, employer=make_employer(), data=person_data(id_number=person.id_number, insurances=["210"])
     )
-    case_approve(actor=reviewer, case=person_terminate(actor=clerk, person=person, reason="death", end_date=_today()))
+    case_approve(
+        actor=reviewer,
+        case=person_terminate(
+            actor=clerk, person=person, reason="death", end_date=_today(), materials=material_files("01010203")
+        ),
+    )
     with pytest.raises(ConflictError):
         case_approve(actor=reviewer, case=pending)
 
 
 def test_scope_clerk_b(clerk_b, person):
     with pytest.raises(NotFoundError):
-        person_terminate(actor=clerk_b, person=person, reason="death", end_date=_today())
+        person_terminate(
+            actor=clerk_b, person=person, reason="death", end_date=_today(), materials=material_files("01010203")
+        )

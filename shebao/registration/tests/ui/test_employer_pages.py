@@ -11,6 +11,9 @@ from shebao.conftest import employer_data
 from shebao.core.choices import CaseStatus
 from shebao.core.models import Case
 from shebao.registration.models import Employer
+from shebao.testing import WAIVER_REASON, material_uploads
+
+WAIVER = {"materials_waiver_on": "on", "materials_waiver": WAIVER_REASON}  # 容缺受理 ticked, with its reason
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010101", "01010102", "01010103")]
 
@@ -38,9 +41,10 @@ def test_enrol_form_shows_counties_of_the_agency_province(c):
 
 def test_enrol_employer_happy_path(c):
     data = employer_data(n=71, start_month=THIS_MONTH)
-    response = c.post(reverse("registration:employer-enrol"), _form(data))
+    response = c.post(reverse("registration:employer-enrol"), {**_form(data), **material_uploads("01010101")})
     assert response.status_code == 302
     case = Case.objects.get(item_id="01010101")
+    assert case.attachments.get().kind == "营业执照或其他核准执业证件"
     assert response["Location"] == reverse("core:case-detail", args=[case.pk])
     assert case.status == CaseStatus.ACCEPTED and case.payload["uscc"] == data["uscc"]
     page = c.get(response["Location"]).content.decode()
@@ -129,6 +133,7 @@ def test_change_details_and_insurances(c, make_employer):
         "contact_phone": "0571-87654321",
         "remove_insurances": ["510"],
         "effective_month": THIS_MONTH,
+        **WAIVER,
     }
     response = c.post(reverse("registration:employer-change", args=[employer.pk]), form)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -137,6 +142,7 @@ def test_change_details_and_insurances(c, make_employer):
     assert case.payload["remove"] == ["510"]
     html = c.get(response["Location"]).content.decode()
     assert "名称（变更后）" in html and "生育保险" in html
+    assert f"<strong>容缺受理</strong>：{WAIVER_REASON}" in html and "尚欠材料：变更事项的证明文件" in html
 
 
 def test_change_with_nothing_changed_is_400(c, make_employer):
@@ -179,6 +185,7 @@ def test_restructure_merge(c, make_employer, make_person):
             "targets": target.reg_no,
             "effective_month": THIS_MONTH,
             "cancel_sources": "",
+            **material_uploads("01010102"),
         },
     )
     assert response.status_code == 302
@@ -208,6 +215,7 @@ def test_transfer_to_another_agency(c, make_employer, agencies):
         {
             "to_agency": str(agencies["b"].pk),
             "effective_month": THIS_MONTH,
+            **WAIVER,
         },
     )
     assert response.status_code == 302
@@ -244,6 +252,7 @@ def test_deregister_happy_path(c, make_employer):
         {
             "reason": "依法解散",
             "cancel_date": timezone.localdate().isoformat(),
+            **material_uploads("01010103"),
         },
     )
     assert response.status_code == 302

@@ -21,6 +21,7 @@ from shebao.core.synthetic import citizen_id
 from shebao.core.tests.samples import PDF
 from shebao.registration.excel import enrolment_template
 from shebao.registration.models import Person
+from shebao.testing import assert_refused, count_rows, material_uploads
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("01010201", "01010202", "01010203")]
 
@@ -134,6 +135,19 @@ def test_enrol_bad_id_rerenders_with_chinese_error_and_saves_nothing(c, make_emp
     assert not Case.objects.filter(item_id="01010201").exists() and not Person.objects.exists()
 
 
+def test_enrol_while_a_case_for_the_id_is_pending_is_409_naming_it(c, make_employer):
+    employer = make_employer()
+    url = f"{reverse('registration:person-enrol')}?employer={employer.pk}"
+    data = person_data(n=506, start_month=THIS_MONTH)
+    assert c.post(url, data).status_code == 302
+    first = Case.objects.get(item_id="01010201")
+    response = c.post(url, data)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert f"业务流水号 {first.number}" in html and 'id="id_id_number_errors"' in html
+    assert Case.objects.filter(item_id="01010201").count() == 1
+
+
 def test_enrol_employee_without_unit_is_400(c):
     data = {**person_data(n=505, start_month=THIS_MONTH), "category": "employee", "employer": ""}
     response = c.post(reverse("registration:person-enrol"), data)
@@ -221,28 +235,38 @@ def _change_form(person: Person, **overrides) -> dict:
         "benefit_bank_account": person.benefit_bank_account,
         "change_month": THIS_MONTH,
         "reason": "",
-        "material_kind": "户籍证明",
     }
     data.update(overrides)
     return data
 
 
+def test_change_form_shows_the_current_details(c, make_employer, make_person):
+    person = make_person(make_employer(), phone="13912345678")
+    html = c.get(reverse("registration:person-change", args=[person.pk])).content.decode()
+    for value in (person.name, "13912345678", THIS_MONTH):
+        assert f'value="{value}"' in html, value
+    assert 'for="id_material_1">变更姓名的户籍证明<' in html  # the materials section, from the item's checklist
+
+
 def test_name_change_needs_material(c, make_employer, make_person):
     person = make_person(make_employer())
+    before = count_rows(Case, Attachment)
     response = c.post(reverse("registration:person-change", args=[person.pk]), _change_form(person, name="王小明"))
-    assert response.status_code == 400
-    assert "变更姓名须上传户籍证明或身份证等证明材料" in response.content.decode()
-    assert not Case.objects.filter(item_id="01010202").exists()
+    assert_refused(
+        response, status=400, field="materials", message_contains="变更姓名须上传证明材料", nothing_saved=before
+    )
 
 
 def test_name_change_with_material_then_history(c, client, reviewer, make_employer, make_person):
     person = make_person(make_employer())
-    form = _change_form(person, name="王小明", materials=SimpleUploadedFile("户籍证明.pdf", PDF))
+    page = c.get(reverse("registration:person-change", args=[person.pk])).content.decode()
+    assert 'for="id_material_1">变更姓名的户籍证明<' in page  # the item's checklist, not marked required
+    form = _change_form(person, name="王小明", material_1=SimpleUploadedFile("户籍证明.pdf", PDF))
     response = c.post(reverse("registration:person-change", args=[person.pk]), form)
     assert response.status_code == 302
     case = Case.objects.get(item_id="01010202")
     assert case.payload["changes"] == {"name": "王小明"}
-    assert Attachment.objects.filter(case=case, kind="户籍证明").exists()
+    assert Attachment.objects.filter(case=case, kind="变更姓名的户籍证明", original_name="户籍证明.pdf").exists()
     case_approve(actor=reviewer, case=case)
     html = c.get(reverse("registration:person-detail", args=[person.pk])).content.decode()
     assert "个人信息变更" in html and "王小明" in html
@@ -279,6 +303,10 @@ def test_terminate_happy_path_and_other_needs_note(c, make_employer, make_person
     assert response.status_code == 400
     assert "须填写说明" in response.content.decode()
     assert not Case.objects.filter(item_id="01010203").exists()
-    response = c.post(url, {"reason": "emigration", "end_date": timezone.localdate().isoformat()})
+    response = c.post(
+        url, {"reason": "emigration", "end_date": timezone.localdate().isoformat(), **material_uploads("01010203")}
+    )
     assert response.status_code == 302
-    assert Case.objects.get(item_id="01010203").payload["reason"] == "emigration"
+    case = Case.objects.get(item_id="01010203")
+    assert case.payload["reason"] == "emigration"
+    assert case.attachments.get().kind == "死亡证明、出国定居证明等终止原因的证明材料"

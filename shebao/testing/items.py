@@ -1,177 +1,44 @@
-"""Shared test helpers: refusals with nothing saved, row counts, logged-in clients, and the item test mixin.
-
-Import from tests only::
-
-    from shebao.testing import assert_refused, count_rows, api_client_for, login, ItemTestCase
-
-`ItemTestCase` gives every business item the same checks in the service, the API and the UI; see docs/testing.md
-and `shebao/registration/tests/services/test_items_kit.py`.
-"""
+"""The item test kit: materials handed in with an application, `Submission`, `Kit` and the `ItemTestCase` mixin."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from django.db import models
-from django.http import HttpResponse
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from shebao.core.errors import ApplicationError
+from shebao.core.materials import MaterialFile, SubmittedMaterials, material_fields, required_materials
 
+from .refusals import api_client_for, assert_refused, count_rows, form_data, json_of, login
 
-@dataclass(frozen=True)
-class RowCounts:
-    """Row counts of some models taken at one moment (the baseline of a "nothing saved" check)."""
+# ----------------------------------------------------------------------------------------------------------------
+# Materials (申请材料) handed in with an application
+# ----------------------------------------------------------------------------------------------------------------
 
-    counts: dict[str, int]
-
-    def changed(self) -> dict[str, tuple[int, int]]:
-        """Models whose row count differs now: label → (before, now)."""
-        now = _count(self.counts)
-        return {label: (n, now[label]) for label, n in self.counts.items() if now[label] != n}
+WAIVER_REASON = "申请人书面承诺5个工作日内补交"
 
 
-def _models(labels: Iterable[str]) -> dict[str, type[models.Model]]:
-    from django.apps import apps
+def material_pdf(name: str = "材料.pdf") -> SimpleUploadedFile:
+    """A genuine one-page PDF upload (the content is checked on upload)."""
+    from shebao.core.tests.samples import PDF
 
-    return {label: apps.get_model(label) for label in labels}
-
-
-def _count(labels: Iterable[str]) -> dict[str, int]:
-    return {label: model._default_manager.count() for label, model in _models(labels).items()}
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
 
 
-def count_rows(*model_classes: type[models.Model]) -> RowCounts:
-    """Count the rows of the given models now (pass the result to `assert_nothing_saved` or `assert_refused`)."""
-    return RowCounts(_count(m._meta.label for m in model_classes))
+def material_files(item_code: str) -> SubmittedMaterials:
+    """A PDF for each required material of the item (for a service call as a clerk at the window)."""
+    return SubmittedMaterials(files=tuple(MaterialFile(m.name, material_pdf()) for m in required_materials(item_code)))
 
 
-def assert_nothing_saved(before: RowCounts) -> None:
-    """Fail when any model counted in `before` has gained or lost rows since."""
-    changed = before.changed()
-    assert not changed, f"refused, yet rows were written: {changed}"
+def materials_waiver(reason: str = WAIVER_REASON) -> SubmittedMaterials:
+    """No files, 容缺受理 with a reason (the clerk accepts the case with its materials owed)."""
+    return SubmittedMaterials(waiver=reason)
 
 
-def _baseline(nothing_saved) -> RowCounts | None:
-    if nothing_saved is None:
-        return None
-    if isinstance(nothing_saved, RowCounts):
-        return nothing_saved
-    return count_rows(*nothing_saved)
-
-
-def _messages(errors: dict) -> list[str]:
-    return [str(m) for msgs in errors.values() for m in (msgs if isinstance(msgs, list) else [msgs])]
-
-
-def _fields(field) -> tuple[str, ...]:
-    if field is None:
-        return ()
-    return (field,) if isinstance(field, str) else tuple(field)
-
-
-def _check_response(response: HttpResponse, *, field, status, message_contains) -> dict:
-    """Checks of a refused HTTP response; returns the JSON error body (or {} for an HTML page)."""
-    code = response.status_code
-    if status is not None:
-        assert code == status, f"expected {status}, got {code}: {response.content[:500]!r}"
-    else:
-        assert 400 <= code < 500, f"expected a 4xx refusal, got {code}: {response.content[:500]!r}"
-    content_type = response.get("Content-Type", "")
-    if "json" in content_type:
-        body = response.json()
-        errors = body.get("errors", {}) if isinstance(body, dict) else {}
-        for name in _fields(field):
-            assert name in errors, f"no error for field {name!r}: {body}"
-        if message_contains is not None:
-            text = " ".join([str(body.get("detail", "")), *_messages(errors)])
-            assert message_contains in text, f"{message_contains!r} not in {text!r}"
-        return body
-    html = response.content.decode()
-    for name in _fields(field):
-        # A form re-rendered with the field's own error block (includes/field.html) or, for errors that are not
-        # about one field, the form's error summary.
-        marker = 'data-testid="form-errors"' if name == "non_field_errors" else f'id="id_{name}_errors"'
-        assert marker in html, f"no error shown for field {name!r}"
-
-    if message_contains is not None:
-        assert message_contains in html, f"{message_contains!r} not in the page"
-    return {}
-
-
-def assert_refused(
-    callable_or_response,
-    *,
-    field: str | Iterable[str] | None = None,
-    status: int | None = None,
-    message_contains: str | None = None,
-    nothing_saved: Iterable[type[models.Model]] | RowCounts | None = None,
-):
-    """Assert a refusal and return it: the ApplicationError a service raised, or the JSON body / {} of a response.
-
-    `callable_or_response` is a zero-argument callable (a service call or an HTTP request) or a response already
-    received. `field` (or each of several fields) must be named in the errors (a JSON `errors` key, or the form
-    field's error block of a re-rendered page); `status` is the exception's or response's status code (default:
-    any 4xx); `nothing_saved` is a list of models whose row counts must not change (for a response already
-    received, a `count_rows(...)` taken before the request).
-    """
-    before = _baseline(nothing_saved)
-    if callable(callable_or_response):
-        try:
-            result = callable_or_response()
-        except ApplicationError as exc:
-            if status is not None:
-                assert exc.status_code == status, f"expected {status}, got {exc.status_code}: {exc.errors}"
-            for name in _fields(field):
-                assert name in exc.errors, f"no error for field {name!r}: {exc.errors}"
-            if message_contains is not None:
-                text = " ".join([exc.message, *_messages(exc.errors)])
-                assert message_contains in text, f"{message_contains!r} not in {text!r}"
-            if before is not None:
-                assert_nothing_saved(before)
-            return exc
-        if not isinstance(result, HttpResponse):
-            pytest.fail(f"expected a refusal, but the call succeeded and returned {result!r}")
-        response = result
-    else:
-        response = callable_or_response
-        if nothing_saved is not None and not isinstance(nothing_saved, RowCounts):
-            raise TypeError("for a response already received, pass nothing_saved=count_rows(...) taken before it")
-    body = _check_response(response, field=field, status=status, message_contains=message_contains)
-    if before is not None:
-        assert_nothing_saved(before)
-    return body
-
-
-def api_client_for(user=None) -> APIClient:
-    """A DRF test client that sends `user`'s API token (anonymous when user is None)."""
-    client = APIClient()
-    if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
-
-
-def login(client, user):
-    """Log `user` into a Django test client (session, no password round trip); returns the client."""
-    client.force_login(user)
-    return client
-
-
-def json_of(response) -> dict:
-    """The JSON body of a response (DRF or plain Django), for assertion messages."""
-    try:
-        return response.json()
-    except (ValueError, AttributeError):
-        return {"content": response.content[:500].decode(errors="replace")}
-
-
-def form_data(data: dict) -> dict:
-    """A dict as a browser posts it: lists stay lists, None becomes "", everything else text."""
-    return {k: (v if isinstance(v, list) else "" if v is None else str(v)) for k, v in data.items()}
+def material_uploads(item_code: str) -> dict[str, SimpleUploadedFile]:
+    """`material_<n>` → a PDF for each required material: the UI form's and the API multipart body's file fields."""
+    return {key: material_pdf() for key, m in material_fields(item_code) if m.required}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -183,7 +50,10 @@ def form_data(data: dict) -> dict:
 class Submission:
     """One request of a business item, in the three channels: service call, API body and UI form.
 
-    Build it once per test so that the same request can be sent twice (the duplicate-case check).
+    Build it once per test so that the same request can be sent twice (the duplicate-case check). `materials`
+    says how the application carries the item's required materials: "files" (a genuine PDF per required
+    material, fresh for every request), "waiver" (容缺受理 with a reason) or "none" (refused at the window when
+    the item's checklist has a required material).
     """
 
     service: Callable  # the item's service, called as service(actor=..., **kwargs)
@@ -194,10 +64,42 @@ class Submission:
     ui_form: dict
     id_number: str | None = None  # the ID number of the person the case concerns (maker-checker by person)
     api_format: str = "json"
+    materials: str = "files"
+    item_code: str = ""  # default: the item the service is registered for
+
+    @property
+    def code(self) -> str:
+        return self.item_code or self.service.catalog_codes[0]
+
+    def service_materials(self) -> SubmittedMaterials | None:
+        """The `materials` argument of the service call."""
+        if self.materials == "files":
+            return material_files(self.code)
+        if self.materials == "waiver":
+            return materials_waiver()
+        return None
 
     def call(self, actor):
-        """Call the service as `actor`."""
-        return self.service(actor=actor, **self.kwargs)
+        """Call the service as `actor`, with the materials."""
+        return self.service(actor=actor, **self.kwargs, materials=self.service_materials())
+
+    def post_api(self, client):
+        """POST the API request: multipart with the files, or JSON (with `materials_waiver` for a waiver)."""
+        body = dict(self.api_body)
+        if self.materials == "files" and required_materials(self.code):
+            return client.post(self.api_url, {**body, **material_uploads(self.code)}, format="multipart")
+        if self.materials == "waiver":
+            body["materials_waiver"] = WAIVER_REASON
+        return client.post(self.api_url, body, format=self.api_format)
+
+    def post_ui(self, client):
+        """POST the form as a browser does (multipart), with the files or the 容缺受理 fields."""
+        form = form_data(self.ui_form)
+        if self.materials == "files":
+            form.update(material_uploads(self.code))
+        elif self.materials == "waiver":
+            form.update({"materials_waiver_on": "on", "materials_waiver": WAIVER_REASON})
+        return client.post(self.ui_url, form)
 
 
 @dataclass
@@ -229,7 +131,6 @@ class ItemTestCase:
     bad_ui_field: str | None = None
     saved_models: tuple = ()
     ui_out_of_scope: bool = True
-    duplicate_status: int = 409  # ConflictError; an item that checks pending cases with its field errors says 400
 
     # --- what the subclass declares ---------------------------------------------------------------------------
 
@@ -301,9 +202,11 @@ class ItemTestCase:
 
     def test_kit_api_submission_opens_a_case(self, kit):
         s = self.submission(kit, self.subject(kit))
-        res = api_client_for(kit.clerk).post(s.api_url, s.api_body, format=s.api_format)
+        res = s.post_api(api_client_for(kit.clerk))
         case = self._case(res)
         assert case.item_id == self.item_code and res.json()["status"] == "accepted"
+        required = sorted(m.name for m in required_materials(self.item_code))
+        assert sorted(a["kind"] for a in res.json()["attachments"]) == required, "the files became attachments"
 
     def test_kit_ui_submission_redirects_to_the_case(self, kit, client):
         from django.urls import reverse
@@ -311,10 +214,12 @@ class ItemTestCase:
         from shebao.core.models import Case
 
         s = self.submission(kit, self.subject(kit))
-        res = login(client, kit.clerk).post(s.ui_url, form_data(s.ui_form))
+        res = s.post_ui(login(client, kit.clerk))
         assert res.status_code == 302, res.content.decode()[:3000]
         case = Case.objects.get(item_id=self.item_code)
         assert res["Location"] == reverse("core:case-detail", args=[case.pk])
+        required = sorted(m.name for m in required_materials(self.item_code))
+        assert sorted(case.attachments.values_list("kind", flat=True)) == required, "the files became attachments"
 
     # --- scope: another agency's clerk gets 404 and nothing is written -----------------------------------------
 
@@ -328,16 +233,14 @@ class ItemTestCase:
     def test_kit_out_of_scope_clerk_api_404(self, kit):
         s = self.submission(kit, self.subject(kit))
         client = api_client_for(kit.clerk_b)
-        assert_refused(
-            lambda: client.post(s.api_url, s.api_body, format=s.api_format), status=404, nothing_saved=self._guarded()
-        )
+        assert_refused(lambda: s.post_api(client), status=404, nothing_saved=self._guarded())
 
     def test_kit_out_of_scope_clerk_ui_404(self, kit, client):
         if not self.ui_out_of_scope:
             pytest.skip("the form offers no other agency's object")
         s = self.submission(kit, self.subject(kit))
         login(client, kit.clerk_b)
-        assert_refused(lambda: client.post(s.ui_url, form_data(s.ui_form)), status=404, nothing_saved=self._guarded())
+        assert_refused(lambda: s.post_ui(client), status=404, nothing_saved=self._guarded())
 
     # --- bad input: 4xx naming the field, nothing saved ---------------------------------------------------------
 
@@ -349,7 +252,7 @@ class ItemTestCase:
         s = self.bad_submission(kit, self.subject(kit))
         client = api_client_for(kit.clerk)
         assert_refused(
-            lambda: client.post(s.api_url, s.api_body, format=s.api_format),
+            lambda: s.post_api(client),
             status=400,
             field=self.bad_field,
             nothing_saved=self._guarded(),
@@ -359,7 +262,7 @@ class ItemTestCase:
         s = self.bad_submission(kit, self.subject(kit))
         login(client, kit.clerk)
         before = count_rows(*self._guarded())
-        res = client.post(s.ui_url, form_data(s.ui_form))
+        res = s.post_ui(client)
         assert_refused(res, status=400, field=self.bad_ui_field or self.bad_field, nothing_saved=before)
         html = res.content.decode()
         assert "<form" in html and 'data-testid="form-errors"' in html
@@ -404,7 +307,7 @@ class ItemTestCase:
         first = s.call(kit.clerk)
         assert_refused(
             lambda: s.call(kit.clerk),
-            status=self.duplicate_status,
+            status=409,  # ConflictError, for every item
             message_contains=first.number,
             nothing_saved=self._guarded(),
         )
@@ -412,10 +315,83 @@ class ItemTestCase:
     def test_kit_duplicate_open_case_refused_over_the_api(self, kit):
         s = self.submission(kit, self.subject(kit))
         client = api_client_for(kit.clerk)
-        first = self._case(client.post(s.api_url, s.api_body, format=s.api_format))
+        first = self._case(s.post_api(client))
         assert_refused(
-            lambda: client.post(s.api_url, s.api_body, format=s.api_format),
-            status=self.duplicate_status,
+            lambda: s.post_api(client),
+            status=409,  # ConflictError, for every item
             message_contains=first.number,
             nothing_saved=self._guarded(),
         )
+
+    # --- 申请材料清单: a window case without its required materials is refused unless 容缺受理 -------------------
+
+    def _required_names(self) -> list[str]:
+        names = [m.name for m in required_materials(self.item_code)]
+        if not names:
+            pytest.skip("the item's materials checklist has no required material")
+        return names
+
+    def test_kit_window_case_without_materials_refused(self, kit):
+        names = self._required_names()
+        s = self.submission(kit, self.subject(kit))
+        s.materials = "none"
+        assert_refused(
+            lambda: s.call(kit.clerk),
+            field="materials",
+            status=400,
+            message_contains=names[0],
+            nothing_saved=self._guarded(),
+        )
+
+    def test_kit_window_case_without_materials_refused_over_the_api(self, kit):
+        names = self._required_names()
+        s = self.submission(kit, self.subject(kit))
+        s.materials = "none"
+        client = api_client_for(kit.clerk)
+        assert_refused(
+            lambda: s.post_api(client),
+            field="materials",
+            status=400,
+            message_contains=names[0],
+            nothing_saved=self._guarded(),
+        )
+
+    def test_kit_window_case_without_materials_refused_in_the_form(self, kit, client):
+        names = self._required_names()
+        s = self.submission(kit, self.subject(kit))
+        s.materials = "none"
+        login(client, kit.clerk)
+        before = count_rows(*self._guarded())
+        res = s.post_ui(client)
+        assert_refused(res, status=400, field="materials", message_contains=names[0], nothing_saved=before)
+
+    def test_kit_form_reports_field_and_materials_errors_at_once(self, kit, client):
+        self._required_names()
+        s = self.bad_submission(kit, self.subject(kit))
+        s.materials = "none"
+        login(client, kit.clerk)
+        before = count_rows(*self._guarded())
+        res = s.post_ui(client)
+        assert_refused(res, status=400, field=[self.bad_ui_field or self.bad_field, "materials"], nothing_saved=before)
+
+    def test_kit_window_case_with_files_stores_them_as_attachments(self, kit):
+        from shebao.core.materials import materials_owed
+
+        names = self._required_names()
+        case = self.submission(kit, self.subject(kit)).call(kit.clerk)
+        assert sorted(case.attachments.values_list("kind", flat=True)) == sorted(names)
+        assert materials_owed(case) == [] and case.materials_waiver == ""
+
+    def test_kit_window_case_with_waiver_is_accepted_with_materials_owed(self, kit):
+        from shebao.core.choices import CaseStatus
+        from shebao.core.materials import materials_owed
+        from shebao.core.models import AuditEvent
+
+        names = self._required_names()
+        s = self.submission(kit, self.subject(kit))
+        s.materials = "waiver"
+        case = s.call(kit.clerk)
+        assert case.status == CaseStatus.ACCEPTED and case.materials_waiver == WAIVER_REASON
+        assert materials_owed(case) == names and not case.attachments.exists()
+        event = AuditEvent.objects.get(case=case, action="case.materials_waiver")
+        assert event.after == {"reason": WAIVER_REASON, "owed": names}
