@@ -22,6 +22,7 @@ from shebao.core.audit import audit_write
 from shebao.core.cases import case_open, subject_key
 from shebao.core.choices import Action
 from shebao.core.errors import ApplicationError
+from shebao.core.materials import SubmittedMaterials
 from shebao.core.models import Agency, Case
 from shebao.core.payloads import Payload, load_payload
 from shebao.core.records import channel_for
@@ -46,7 +47,15 @@ class ArrearsLedgerPayload(Payload):
 
 
 @transaction.atomic
-def arrears_ledger_make(*, actor, agency: Agency, period, note: str = "", channel: str | None = None) -> Case:
+def arrears_ledger_make(
+    *,
+    actor,
+    agency: Agency,
+    period,
+    note: str = "",
+    channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
+) -> Case:
     """020501 建立欠费台账: a clerk proposes the month's arrears ledger of an agency; it is written on approval."""
     require_grant(actor, ITEM, Action.HANDLE)
     ensure_agency_scope(actor, agency)
@@ -64,6 +73,7 @@ def arrears_ledger_make(*, actor, agency: Agency, period, note: str = "", channe
         summary=f"建立欠费台账：{agency.name} {month:%Y年%m月}",
         applicant_name=agency.name,
         payload=ArrearsLedgerPayload(agency=agency.pk, period=month, note=text),
+        materials=materials,
         keys=[subject_key(ITEM, "ledger", f"{agency.pk}:{month:%Y%m}", field="period", label="该机构该月")],
     )
 

@@ -15,6 +15,7 @@ from shebao.core.audit import audit_write
 from shebao.core.cases import case_open, subject_key
 from shebao.core.choices import Action, Role
 from shebao.core.errors import ApplicationError, ConflictError
+from shebao.core.materials import SubmittedMaterials
 from shebao.core.models import Case
 from shebao.core.payloads import Payload, load_payload
 from shebao.core.records import channel_for
@@ -65,6 +66,7 @@ def payment_counter(
     method: str = CounterMethod.CASH,
     note: str = "",
     channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
 ) -> Case:
     """020402 窗口缴费登记: a clerk records money a unit paid at the counter; it posts when a reviewer confirms."""
     require_grant(actor, ITEM, Action.HANDLE)
@@ -92,6 +94,7 @@ def payment_counter(
         payload=PaymentCounterPayload(
             employer=employer.pk, amount=money, paid_on=day, reference=ref, method=method, note=text
         ),
+        materials=materials,
         keys=[_counter_key(ref)],
     )
 

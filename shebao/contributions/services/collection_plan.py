@@ -23,6 +23,7 @@ from shebao.core.audit import audit_write
 from shebao.core.cases import case_open, subject_key
 from shebao.core.choices import Action
 from shebao.core.errors import ApplicationError
+from shebao.core.materials import SubmittedMaterials
 from shebao.core.models import Agency, Case
 from shebao.core.payloads import Payload, load_payload
 from shebao.core.records import channel_for
@@ -109,7 +110,15 @@ def plan_compute(agency: Agency, month: dt.date, *, on: dt.date | None = None) -
 
 
 @transaction.atomic
-def collection_plan_make(*, actor, agency: Agency, period, note: str = "", channel: str | None = None) -> Case:
+def collection_plan_make(
+    *,
+    actor,
+    agency: Agency,
+    period,
+    note: str = "",
+    channel: str | None = None,
+    materials: SubmittedMaterials | None = None,
+) -> Case:
     """020401 制定征收计划: a clerk proposes the month's plan of an agency; it is computed and stored on approval."""
     require_grant(actor, ITEM, Action.HANDLE)
     ensure_agency_scope(actor, agency)
@@ -128,6 +137,7 @@ def collection_plan_make(*, actor, agency: Agency, period, note: str = "", chann
         summary=f"制定征收计划：{agency.name} {month:%Y年%m月}",
         applicant_name=agency.name,
         payload=CollectionPlanPayload(agency=agency.pk, period=month, note=text),
+        materials=materials,
         keys=[subject_key(ITEM, "plan", f"{agency.pk}:{month:%Y%m}", field="period", label="该机构该月")],
     )
 
