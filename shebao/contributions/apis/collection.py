@@ -178,7 +178,7 @@ class PaymentCounterApi(ItemCaseApi):
         return employer_get_for(actor=request.user, employer_id=employer_id)
 
     def submit(self, request, data, employer):
-        return payment_counter(actor=request.user, employer=employer, **data)
+        return payment_counter(actor=request.user, employer=employer, materials=self.materials, **data)
 
 
 EmployerPaymentsApi = by_method(
@@ -287,7 +287,9 @@ class PlanMakeApi(ItemCaseApi):
 
     def submit(self, request, data, subject):
         agency = agency_by_code(data["agency"])
-        return collection_plan_make(actor=request.user, agency=agency, period=data["period"], note=data["note"])
+        return collection_plan_make(
+            actor=request.user, agency=agency, period=data["period"], note=data["note"], materials=self.materials
+        )
 
 
 PlansApi = by_method("PlansApi", "征收计划: GET lists, POST proposes one (020401).", get=PlanListApi, post=PlanMakeApi)
@@ -325,7 +327,9 @@ class LedgerMakeApi(ItemCaseApi):
 
     def submit(self, request, data, subject):
         agency = agency_by_code(data["agency"])
-        return arrears_ledger_make(actor=request.user, agency=agency, period=data["period"], note=data["note"])
+        return arrears_ledger_make(
+            actor=request.user, agency=agency, period=data["period"], note=data["note"], materials=self.materials
+        )
 
 
 LedgersApi = by_method(

@@ -41,8 +41,8 @@ ITEM = "020402"
 class RejectedFileSerializer(ErrorSerializer):
     """A refused import: nothing was posted; the report lists every problem with its line number."""
 
-    file_id = serializers.IntegerField()
-    error_report = serializers.CharField()
+    file_id = serializers.IntegerField(required=False, help_text="被拒收文件的ID（文件内容有误时）")
+    error_report = serializers.CharField(required=False, help_text="错误报告（xlsx）的下载地址")
 
     class Meta:
         ref_name = "CollectionRejectedFile"

@@ -13,6 +13,13 @@ from ..selectors.collection import BUCKET_LABELS
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
 
+def _fen(value) -> str:
+    """A sum as text with two decimals (SQLite's SUM drops the scale)."""
+    from decimal import Decimal
+
+    return f"{Decimal(value or 0):.2f}"
+
+
 class AgencyArrearsSerializer(serializers.Serializer):
     """One payer's arrears in an agency's ledger: parts, late fees, total and the amounts by ageing bucket."""
 
@@ -63,16 +70,16 @@ class ArrearsSummarySerializer(serializers.Serializer):
         ref_name = "CollectionArrearsSummary"
 
     def get_buckets(self, s) -> list[dict]:
-        return [{"key": k, "label": label, "amount": str(amount)} for k, label, amount in s.bucket_rows()]
+        return [{"key": k, "label": label, "amount": _fen(amount)} for k, label, amount in s.bucket_rows()]
 
     def get_by_type(self, s) -> list[dict]:
         return [
             {
                 "insurance_type": r["insurance_type_id"],
                 "name": r["insurance_type__name"],
-                "employer": str(r["employer"]),
-                "individual": str(r["individual"]),
-                "total": str(r["total"]),
+                "employer": _fen(r["employer"]),
+                "individual": _fen(r["individual"]),
+                "total": _fen(r["total"]),
             }
             for r in s.by_type
         ]
@@ -81,9 +88,9 @@ class ArrearsSummarySerializer(serializers.Serializer):
         return [
             {
                 "period": f"{r['period']:%Y-%m}",
-                "employer": str(r["employer"]),
-                "individual": str(r["individual"]),
-                "total": str(r["total"]),
+                "employer": _fen(r["employer"]),
+                "individual": _fen(r["individual"]),
+                "total": _fen(r["total"]),
             }
             for r in s.by_period
         ]
@@ -139,7 +146,7 @@ class PaymentSerializer(serializers.Serializer):
         ref_name = "CollectionPayment"
 
     def get_credit(self, p) -> str:
-        return str(p.amount - p.applied)
+        return _fen(p.amount - p.applied)
 
 
 def payment_detail(payment, actor) -> dict:
@@ -165,8 +172,8 @@ def payment_detail(payment, actor) -> dict:
                 "period": f"{r['receivable__period']:%Y-%m}",
                 "insurance_type": r["receivable__insurance_type_id"],
                 "line_class": LineClass.LATE_FEE if r["receivable__kind"] == "late_fee" else LineClass.PRINCIPAL,
-                "employer": str(r["employer"]),
-                "individual": str(r["individual"]),
+                "employer": _fen(r["employer"]),
+                "individual": _fen(r["individual"]),
             }
             for r in rows
         ],

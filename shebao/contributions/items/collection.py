@@ -1,7 +1,7 @@
 """Cluster 02 (collection): 020401 制定征收计划, 020402 征缴社会保险费, 020501 建立欠费台账, and the area's menus."""
 
 from shebao.core.choices import Action, Role
-from shebao.core.items import AppUi, BusinessItem, Grant, Link, Material, register_app, register_item
+from shebao.core.items import AppUi, BusinessItem, Grant, Link, register_app, register_item
 
 from ..documents import collection as d
 from ..presenters import collection as p
@@ -98,7 +98,8 @@ register_item(
             Grant(Role.FINANCE, Action.HANDLE),
             Grant(Role.FINANCE, Action.REVIEW),
         ),
-        materials=(Material("缴费凭证（现金收据、POS签购单或银行进账单）", required=False, note="窗口缴费时核验"),),
+        # No 申请材料: the slip (收据号, POS 流水号, 进账单号) is keyed as the payment's reference and checked by the
+        # reviewer; the agency's own receipt is the document of the payment.
     )
 )
 register_item(

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 
 from shebao.core.access import scope_filter
 from shebao.core.errors import ApplicationError, NotFoundError
+from shebao.core.money import to_fen
 from shebao.core.parameters import param_lookup
 
 from ..choices import Collector, LineClass, PaymentChannel
@@ -177,7 +178,8 @@ class ArrearsSummary:
 
 
 def _sum(qs, expr) -> Decimal:
-    return qs.aggregate(v=Coalesce(Sum(expr), Value(ZERO), output_field=MONEY_FIELD))["v"] or ZERO
+    """A sum to the fen (SQLite sums decimals as floating point; PostgreSQL's numeric sums are exact already)."""
+    return to_fen(qs.aggregate(v=Coalesce(Sum(expr), Value(ZERO), output_field=MONEY_FIELD))["v"] or ZERO)
 
 
 def arrears_summary(*, actor, employer=None, person=None, as_of: dt.date | None = None) -> ArrearsSummary:
@@ -197,7 +199,7 @@ def arrears_summary(*, actor, employer=None, person=None, as_of: dt.date | None 
         )
         for key, cond in _bucket_conditions(as_of)
     }
-    summary.buckets = {k: v or ZERO for k, v in qs.order_by().aggregate(**sums).items()}
+    summary.buckets = {k: to_fen(v or ZERO) for k, v in qs.order_by().aggregate(**sums).items()}
     summary.by_type = list(
         qs.order_by()
         .values("insurance_type_id", "insurance_type__name")

@@ -44,28 +44,28 @@ _OPEN = """
 lines AS (
     SELECT r.id, r.employer_id AS pe, 0 AS pp, r.agency_id, r.employer_id, r.person_id,
            r.insurance_type_id AS itype, r.period, CASE WHEN r.kind = 'late_fee' THEN 1 ELSE 0 END AS lf,
-           CAST(r.employer_amount * 100 AS BIGINT) AS ea, CAST(r.individual_amount * 100 AS BIGINT) AS ia
+           CAST(ROUND(r.employer_amount * 100) AS BIGINT) AS ea, CAST(ROUND(r.individual_amount * 100) AS BIGINT) AS ia
     FROM contributions_receivable r
     WHERE r.employer_id IN (SELECT pe FROM {payers} WHERE pe > 0)
     UNION ALL
     SELECT r.id, 0, r.person_id, r.agency_id, r.employer_id, r.person_id,
            r.insurance_type_id, r.period, CASE WHEN r.kind = 'late_fee' THEN 1 ELSE 0 END,
-           CAST(r.employer_amount * 100 AS BIGINT), CAST(r.individual_amount * 100 AS BIGINT)
+           CAST(ROUND(r.employer_amount * 100) AS BIGINT), CAST(ROUND(r.individual_amount * 100) AS BIGINT)
     FROM contributions_receivable r
     WHERE r.employer_id IS NULL AND r.person_id IN (SELECT pp FROM {payers} WHERE pp > 0)
 ),
 ppay AS (
     SELECT p.id, COALESCE(p.employer_id, 0) AS pe,
            CASE WHEN p.employer_id IS NULL THEN p.person_id ELSE 0 END AS pp, p.paid_on,
-           CAST(p.amount * 100 AS BIGINT) AS amount, p.channel
+           CAST(ROUND(p.amount * 100) AS BIGINT) AS amount, p.channel
     FROM contributions_payment p
     WHERE p.employer_id IN (SELECT pe FROM {payers} WHERE pe > 0)
        OR (p.employer_id IS NULL AND p.person_id IN (SELECT pp FROM {payers} WHERE pp > 0))
 ),
 pal AS (
     SELECT a.payment_id, a.receivable_id,
-           CAST(a.employer_part * 100 AS BIGINT) AS employer_part,
-           CAST(a.individual_part * 100 AS BIGINT) AS individual_part
+           CAST(ROUND(a.employer_part * 100) AS BIGINT) AS employer_part,
+           CAST(ROUND(a.individual_part * 100) AS BIGINT) AS individual_part
     FROM contributions_paymentallocation a
     WHERE a.payment_id IN (SELECT id FROM ppay)
 ),
@@ -194,6 +194,14 @@ def set_based_settings(cursor):
         cursor.execute("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", [jit, work_mem])
 
 
+def _inserted(cursor) -> int:
+    """Rows the last statement inserted (SQLite's driver reports -1 for a statement that starts with WITH)."""
+    if cursor.rowcount >= 0:
+        return cursor.rowcount
+    cursor.execute("SELECT changes()")
+    return cursor.fetchone()[0]
+
+
 def _payer_table(cursor) -> None:
     if connection.vendor == "postgresql":
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {PAYER_TABLE} (pe bigint NOT NULL, pp bigint NOT NULL)")
@@ -221,10 +229,13 @@ def lock_payers(*, employer_ids: Iterable[int] = (), person_ids: Iterable[int] =
     """
     employers = sorted(set(employer_ids))
     persons = sorted(set(person_ids))
-    for i in range(0, len(employers), 10000):
-        list(Employer.objects.select_for_update().filter(pk__in=employers[i : i + 10000]).order_by("pk").values("pk"))
-    for i in range(0, len(persons), 10000):
-        list(Person.objects.select_for_update().filter(pk__in=persons[i : i + 10000]).order_by("pk").values("pk"))
+    if connection.vendor != "postgresql":
+        return  # SQLite admits one writer at a time and applies money in the same statement that reads what is open
+    for model, ids in ((Employer, employers), (Person, persons)):
+        if ids:  # one statement, however many payers (a bank file: 100,000)
+            table = connection.ops.quote_name(model._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [ids])
 
 
 def allocate_payers(*, employer_ids: Iterable[int] = (), person_ids: Iterable[int] = ()) -> int:
@@ -244,7 +255,7 @@ def allocate_payers(*, employer_ids: Iterable[int] = (), person_ids: Iterable[in
         sql = "WITH " + _OPEN.format(payers=PAYER_TABLE) + caps + _PLACE
         with set_based_settings(cursor):
             cursor.execute(sql, [timezone.now()])
-            return cursor.rowcount
+            return _inserted(cursor)
 
 
 # Tax records name the insurance type and month they pay, with the employer and individual amounts apart: each part
@@ -317,4 +328,4 @@ def allocate_tax_payments(*, file_id: int) -> int:
     """Apply the payments just posted from a tax file to the insurance type and month each record names."""
     with connection.cursor() as cursor, set_based_settings(cursor):
         cursor.execute(_TAX + _INSERT, [file_id, timezone.now()])
-        return cursor.rowcount
+        return _inserted(cursor)

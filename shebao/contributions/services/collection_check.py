@@ -17,6 +17,8 @@ from decimal import Decimal
 
 from django.db import connection
 
+from shebao.core.money import to_fen
+
 ZERO = Decimal("0.00")
 
 _PAYER_TOTALS = """
@@ -42,10 +44,10 @@ SELECT r.id, r.employer_id, r.person_id, r.period, r.insurance_type_id,
        r.employer_amount, r.individual_amount, SUM(a.employer_part), SUM(a.individual_part)
 FROM contributions_receivable r JOIN contributions_paymentallocation a ON a.receivable_id = r.id {where_r}
 GROUP BY r.id, r.employer_id, r.person_id, r.period, r.insurance_type_id, r.employer_amount, r.individual_amount
-HAVING SUM(a.employer_part) > CASE WHEN r.employer_amount > 0 THEN r.employer_amount ELSE 0 END
-    OR SUM(a.employer_part) < CASE WHEN r.employer_amount < 0 THEN r.employer_amount ELSE 0 END
-    OR SUM(a.individual_part) > CASE WHEN r.individual_amount > 0 THEN r.individual_amount ELSE 0 END
-    OR SUM(a.individual_part) < CASE WHEN r.individual_amount < 0 THEN r.individual_amount ELSE 0 END
+HAVING ROUND(SUM(a.employer_part), 2) > CASE WHEN r.employer_amount > 0 THEN r.employer_amount ELSE 0 END
+    OR ROUND(SUM(a.employer_part), 2) < CASE WHEN r.employer_amount < 0 THEN r.employer_amount ELSE 0 END
+    OR ROUND(SUM(a.individual_part), 2) > CASE WHEN r.individual_amount > 0 THEN r.individual_amount ELSE 0 END
+    OR ROUND(SUM(a.individual_part), 2) < CASE WHEN r.individual_amount < 0 THEN r.individual_amount ELSE 0 END
 ORDER BY r.id
 """
 
@@ -53,8 +55,8 @@ _PAYMENT_OVER = """
 SELECT p.id, p.channel, p.reference, p.employer_id, p.amount, SUM(a.employer_part + a.individual_part)
 FROM contributions_payment p JOIN contributions_paymentallocation a ON a.payment_id = p.id {where_p}
 GROUP BY p.id, p.channel, p.reference, p.employer_id, p.amount
-HAVING SUM(a.employer_part + a.individual_part) > CASE WHEN p.amount > 0 THEN p.amount ELSE 0 END
-    OR SUM(a.employer_part + a.individual_part) < CASE WHEN p.amount < 0 THEN p.amount ELSE 0 END
+HAVING ROUND(SUM(a.employer_part + a.individual_part), 2) > CASE WHEN p.amount > 0 THEN p.amount ELSE 0 END
+    OR ROUND(SUM(a.employer_part + a.individual_part), 2) < CASE WHEN p.amount < 0 THEN p.amount ELSE 0 END
 ORDER BY p.id
 """
 
@@ -113,7 +115,7 @@ def check_ledgers(*, employer_ids: list[int] | None = None, limit: int = 200) ->
     with connection.cursor() as cur:
         cur.execute(_PAYER_TOTALS.format(where_r=where_r, where_v=where_v), params * 3)
         for employer_id, person_id, rec, alloc, arr in cur.fetchall():
-            rec, alloc, arr = Decimal(rec or 0), Decimal(alloc or 0), Decimal(arr or 0)
+            rec, alloc, arr = (to_fen(Decimal(str(v or 0))) for v in (rec, alloc, arr))
             report.payers += 1
             report.receivables += rec
             report.allocations += alloc

@@ -73,8 +73,8 @@ def arrears_ledger_make(
         summary=f"建立欠费台账：{agency.name} {month:%Y年%m月}",
         applicant_name=agency.name,
         payload=ArrearsLedgerPayload(agency=agency.pk, period=month, note=text),
-        keys=[subject_key(ITEM, "ledger", f"{agency.pk}:{month:%Y%m}", field="period", label="该机构该月")],
         materials=materials,
+        keys=[subject_key(ITEM, "ledger", f"{agency.pk}:{month:%Y%m}", field="period", label="该机构该月")],
     )
 
 

@@ -94,8 +94,8 @@ def payment_counter(
         payload=PaymentCounterPayload(
             employer=employer.pk, amount=money, paid_on=day, reference=ref, method=method, note=text
         ),
-        keys=[_counter_key(ref)],
         materials=materials,
+        keys=[_counter_key(ref)],
     )
 
 

@@ -137,8 +137,8 @@ def collection_plan_make(
         summary=f"制定征收计划：{agency.name} {month:%Y年%m月}",
         applicant_name=agency.name,
         payload=CollectionPlanPayload(agency=agency.pk, period=month, note=text),
-        keys=[subject_key(ITEM, "plan", f"{agency.pk}:{month:%Y%m}", field="period", label="该机构该月")],
         materials=materials,
+        keys=[subject_key(ITEM, "plan", f"{agency.pk}:{month:%Y%m}", field="period", label="该机构该月")],
     )
 
 

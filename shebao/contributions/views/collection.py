@@ -284,6 +284,7 @@ class PaymentCounterView(ItemFormView):
             reference=form.value("reference"),
             method=form.value("method"),
             note=form.value("note"),
+            materials=self.materials,
         )
 
 
@@ -303,7 +304,11 @@ class _AgencyMonthView(ItemFormView):
     def submit(self, form, subject):
         agency = agency_by_code(form.value("agency"))
         return type(self).service(
-            actor=self.request.user, agency=agency, period=form.value("period"), note=form.value("note")
+            actor=self.request.user,
+            agency=agency,
+            period=form.value("period"),
+            note=form.value("note"),
+            materials=self.materials,
         )
 
 
