@@ -163,6 +163,12 @@ def person_search(*, actor, q: str = "", employer_id=None, status: str = "") -> 
     return qs.order_by(_pinyin("name"), "pk")
 
 
+def looks_like_id_search(q) -> bool:
+    """True when a search term is (part of) an ID number or code, which must not travel in a URL."""
+    term = normalise_query(q) or ""
+    return any(c.isdigit() for c in term)
+
+
 def enrolments_of(person: Person) -> QuerySet[Enrolment]:
     return person.enrolments.select_related("insurance_type", "employer").order_by("insurance_type_id", "-start_month")
 
