@@ -20,10 +20,10 @@ PARAMETERS = Path(__file__).with_name("parameters.yaml")
 
 
 def load_test_parameters() -> None:
-    """Replace every `contribution.*` rate and base parameter by the test set (whatever YAML the database was
-    migrated with); the calendar of the contribution year (`contribution.year_start_month`) keeps its shipped value."""
-    Parameter.objects.filter(key__startswith="contribution.").exclude(key="contribution.year_start_month").delete()
+    """Replace the values of every key of the test set, in every region, by the test values (whatever YAML the
+    database was migrated with); keys the set does not name (other areas' parameters) keep their shipped values."""
     doc = yaml.safe_load(PARAMETERS.read_text(encoding="utf-8"))
+    Parameter.objects.filter(key__in=list(doc["parameters"])).delete()
     rows = []
     for key, spec in doc["parameters"].items():
         for entry in spec["values"]:

@@ -10,6 +10,7 @@ import pytest
 
 from shebao.contributions.models import EmployerRate
 from shebao.contributions.services.rates_tables import employer_rate_table
+from shebao.core.models import Parameter
 from shebao.registration.models import EmployerInsurance
 from shebao.registration.tests.factories import EmployerFactory
 
@@ -93,6 +94,7 @@ def test_a_class_changed_in_the_registration_is_flagged(unit):
 def test_a_regional_value_wins_and_an_unset_type_says_so(unit):
     set_parameter("contribution.rate.310.employer", "0.095", on=dt.date(2020, 1, 1), region="330100")
     EmployerInsurance.objects.create(employer=unit, insurance_type_id="120", start_month=dt.date(2018, 1, 1))
+    Parameter.objects.filter(key__startswith="contribution.rate.120.").delete()  # a type the region has not set
     rates = _rates(employer_rate_table(unit, dt.date(2021, 1, 1)))
     assert rates["310"] == (Decimal("0.095"), Decimal("0.02"), "parameter")
     assert rates["120"] == (None, None, "unset")
