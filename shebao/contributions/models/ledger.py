@@ -25,6 +25,8 @@ class Receivable(models.Model):
     A person line carries both parts of one insurance type for one month (employer and individual amounts, each
     rounded to the fen once); an employer-level line (110% of last month for an undeclared employer) has no person.
     The monthly runs never assess a person (or an undeclared employer) twice for a type and month: unique indexes.
+    Each line written by a batch run names it (`batch_run`): a line is owned by exactly one run. A settlement line
+    (未申报暂定额结算) reverses one undeclared line once the employer has declared (unique on `reverses`).
     """
 
     kind = models.CharField("核定类别", max_length=12, choices=ReceivableKind.choices)
@@ -39,7 +41,9 @@ class Receivable(models.Model):
     individual_rate = models.DecimalField("个人费率", **RATE, default=0)
     individual_amount = models.DecimalField("个人应缴", **MONEY, default=0)
     due_date = models.DateField("缴费截止日")
-    batch_run_id = models.BigIntegerField("核定批次", null=True, blank=True, db_index=True)
+    batch_run = models.ForeignKey(
+        "core.BatchRun", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="核定批次"
+    )
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reverses = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     note = models.CharField("说明", max_length=200, blank=True)
@@ -58,6 +62,11 @@ class Receivable(models.Model):
                 fields=["employer", "insurance_type", "period"],
                 condition=models.Q(kind__in=ASSESSED_KINDS, person__isnull=True),
                 name="uniq_assessed_employer_line",
+            ),
+            models.UniqueConstraint(
+                fields=["reverses"],
+                condition=models.Q(kind=ReceivableKind.SETTLEMENT),
+                name="uniq_settlement_reverses",
             ),
             models.CheckConstraint(
                 condition=models.Q(employer__isnull=False) | models.Q(person__isnull=False),
