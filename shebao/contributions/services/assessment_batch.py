@@ -104,7 +104,7 @@ def execute(run: BatchRun, chunk) -> int:
     rows = settle_declared(run, rates, lo, hi)
     rows += assess_undeclared(run, rates, lo, hi)
     if connection.vendor == "postgresql" and not run.params.get("portable"):
-        return rows + pg.employee_lines(run, rates, lo, hi)
+        return rows + pg.employee_lines(run, rates, lo, hi, sorted(_unsettled_undeclared(rates, lo, hi)))
     return rows + _employee_lines_python(run, rates, lo, hi)
 
 
@@ -212,7 +212,8 @@ def _on_default_bases(employers: list[int], year: int, month: dt.date) -> set[in
 def undeclared_employers(rates: RunRates, lo: int, hi: int) -> set[int]:
     """The chunk's employers that did not declare (see the module docstring) and have no person line this month."""
     employers = _chunk_employers(rates, lo, hi)
-    candidates = {e: a for e, a in employers.items() if e not in _approved(employers, rates)}
+    declared = _approved(employers, rates)
+    candidates = {e: a for e, a in employers.items() if e not in declared}
     if not candidates:
         return set()
     found: set[int] = set()

@@ -13,7 +13,7 @@ from shebao.contributions.services.assessment import assessment_start
 from shebao.core.batch import batch_run
 from shebao.core.batch_models import BatchStatus
 
-from ..builders import flexible, injury_rate, unit
+from ..builders import unit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.catalog("020301")]
 
