@@ -99,14 +99,19 @@ def _header_cells(ws, spec: SheetSpec, extra: Sequence[tuple[str, int]] = ()) ->
     return cells
 
 
-def template_workbook(spec: SheetSpec, help_lines: Iterable[tuple[str, str]], tables: Iterable = ()) -> bytes:
-    """The blank template: a styled header row, text-format columns, and a help sheet with code tables.
+def template_workbook(
+    spec: SheetSpec, help_lines: Iterable[tuple[str, str]], tables: Iterable = (), rows: Iterable[Sequence] = ()
+) -> bytes:
+    """The template: a styled header row, text-format columns, and a help sheet with code tables.
 
     `help_lines` are (number, instruction) pairs; each of `tables` is (header pair, rows) printed below them.
+    `rows` pre-fills the data sheet (e.g. a unit's employees to declare wages for), every value as text.
     """
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(spec.sheet)
     ws.append(_header_cells(ws, spec))
+    for row in rows:
+        ws.append([None if value in (None, "") else str(value) for value in row])
     help_ws = wb.create_sheet(spec.help_sheet)
     help_ws.column_dimensions["A"].width = 14
     help_ws.column_dimensions["B"].width = 80

@@ -72,6 +72,7 @@ class ContributionBase(models.Model):
     declared_wage = models.DecimalField("申报月工资", **MONEY, null=True, blank=True)
     source = models.CharField("核定方式", max_length=10, choices=BaseSource.choices)
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    batch_run_id = models.BigIntegerField("核定批次", null=True, blank=True, db_index=True)  # the yearly run (020102)
     superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
