@@ -229,7 +229,6 @@ class ItemTestCase:
     bad_ui_field: str | None = None
     saved_models: tuple = ()
     ui_out_of_scope: bool = True
-    duplicate_status: int = 409  # ConflictError; an item that checks pending cases with its field errors says 400
 
     # --- what the subclass declares ---------------------------------------------------------------------------
 
@@ -404,7 +403,7 @@ class ItemTestCase:
         first = s.call(kit.clerk)
         assert_refused(
             lambda: s.call(kit.clerk),
-            status=self.duplicate_status,
+            status=409,  # ConflictError, for every item
             message_contains=first.number,
             nothing_saved=self._guarded(),
         )
@@ -415,7 +414,7 @@ class ItemTestCase:
         first = self._case(client.post(s.api_url, s.api_body, format=s.api_format))
         assert_refused(
             lambda: client.post(s.api_url, s.api_body, format=s.api_format),
-            status=self.duplicate_status,
+            status=409,  # ConflictError, for every item
             message_contains=first.number,
             nothing_saved=self._guarded(),
         )

@@ -12,8 +12,10 @@ urlpatterns = [
     path("api/docs/", swagger_view, name="api-docs"),
     path("api/redoc/", redoc_view, name="api-redoc"),
     path("api/v1/", include(("shebao.core.api_urls", "api-core"))),
-    path("api/v1/", include(("shebao.registration.api_urls", "api-registration"))),
+    # Contributions before registration: its routes under employers/ and persons/ (e.g. employers/<id>/rates/) must
+    # be matched before registration's catch-all JSON 404 for those resources.
     path("api/v1/", include(("shebao.contributions.api_urls", "api-contributions"))),
+    path("api/v1/", include(("shebao.registration.api_urls", "api-registration"))),
     path("api/v1/", include(("shebao.rules.api_urls", "api-rules"))),
     path("registration/", include(("shebao.registration.urls", "registration"))),
     path("contributions/", include(("shebao.contributions.urls", "contributions"))),

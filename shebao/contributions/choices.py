@@ -43,3 +43,19 @@ class PaymentChannel(models.TextChoices):
 class Part(models.TextChoices):
     EMPLOYER = "employer", "单位部分"
     INDIVIDUAL = "individual", "个人部分"
+
+
+class RateChangeReason(models.TextChoices):
+    """02020201 费率调整: why an employer's work-injury rate changes."""
+
+    EVALUATION = "evaluation", "工伤保险浮动费率年度评估"
+    INDUSTRY = "industry", "行业变更调整风险类别"
+    CORRECTION = "correction", "核定差错更正"
+    OTHER = "other", "其他"
+
+
+class ChoiceKind(models.TextChoices):
+    """02020102 / 02020202: what a person chooses — a resident's yearly tier or a flexible worker's monthly base."""
+
+    TIER = "tier", "城乡居民养老保险缴费档次"
+    BASE = "base", "灵活就业人员缴费基数"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .access import is_staff, require_grant
@@ -26,6 +26,7 @@ from .items import get_item
 from .models import Agency, Attachment, Case, CaseKey, CatalogItem, Sequence
 from .parameters import param_lookup
 from .payloads import Payload
+from .pgcopy import array_param, is_postgresql, rows_where_in
 from .uploads import validate_upload
 from .workdays import add_working_days
 
@@ -63,12 +64,11 @@ def subject_key(item_code: str, kind: str, value, *, field: str = "non_field_err
     return CaseKeySpec(f"{item_code}:{kind}:{value}", field, label)
 
 
-def pending_cases(keys: Iterable[str]) -> dict[str, Case]:
+def pending_cases(keys: Iterable[str], *, exclude: Case | None = None) -> dict[str, Case]:
     """Open cases holding any of `keys` (key → case), for refusals that name the pending case."""
-    keys = list(keys)
-    held: dict[str, int] = {}
-    for i in range(0, len(keys), 5000):
-        held.update(CaseKey.objects.filter(key__in=keys[i : i + 5000]).values_list("key", "case_id"))
+    held = dict(rows_where_in(CaseKey, "key", list(keys), ("key", "case_id")))
+    if exclude is not None:
+        held = {key: case_id for key, case_id in held.items() if case_id != exclude.pk}
     if not held:
         return {}
     # One query for the (few) cases, without their payloads: a bulk case's payload holds thousands of rows.
@@ -82,10 +82,13 @@ def pending_message(case: Case, label: str = "") -> str:
     return f"{who}已有在办的「{case.item.full_name}」业务（业务流水号 {case.number}），请勿重复申报"
 
 
-def _refuse_pending(keys: list[CaseKeySpec]) -> None:
+_CLAIMED_JUST_NOW = "同一对象的同类业务正在办理中（刚刚已有人提交），请勿重复申报"
+
+
+def _refuse_pending(keys: list[CaseKeySpec], *, exclude: Case | None = None) -> None:
     if not keys:
         return
-    pending = pending_cases(k.key for k in keys)
+    pending = pending_cases((k.key for k in keys), exclude=exclude)
     if pending:
         errors: dict[str, list[str]] = {}
         for spec in keys:
@@ -96,14 +99,31 @@ def _refuse_pending(keys: list[CaseKeySpec]) -> None:
 
 
 def _claim(case: Case, keys: list[CaseKeySpec]) -> None:
-    """Insert the case's keys; the unique index refuses a concurrent case that got there first."""
+    """Insert the case's keys; the unique index refuses a subject already claimed by another open case.
+
+    One statement whatever the number of keys (on PostgreSQL an `INSERT … SELECT unnest(…)`), in a savepoint:
+    a key held by another case — committed, or committed meanwhile by a concurrent submission, for which the
+    insert waits — raises a unique violation, and the refusal names the case that holds it. No check before
+    the insert: the index is the check, and a bulk case's rows were already checked one by one by its service.
+    """
     if not keys:
         return
+    keys = list({k.key: k for k in keys}.values())
     try:
         with transaction.atomic():
-            CaseKey.objects.bulk_create([CaseKey(key=k.key, case=case, field=k.field) for k in keys], batch_size=5000)
+            if is_postgresql():
+                table = connection.ops.quote_name(CaseKey._meta.db_table)
+                with connection.cursor() as cur:
+                    cur.execute(
+                        f"INSERT INTO {table} (key, case_id, field) "
+                        "SELECT k, %s, f FROM unnest(%s::varchar[], %s::varchar[]) AS t(k, f)",
+                        [case.pk, array_param([k.key for k in keys]), array_param([k.field for k in keys])],
+                    )
+            else:
+                CaseKey.objects.bulk_create([CaseKey(key=k.key, case=case, field=k.field) for k in keys])
     except IntegrityError:
-        raise ConflictError("同一对象的同类业务正在办理中（刚刚已有人提交），请勿重复申报") from None
+        _refuse_pending(keys, exclude=case)
+        raise ConflictError(_CLAIMED_JUST_NOW) from None
 
 
 def _refuse_own_case(actor, case: Case) -> None:
@@ -132,6 +152,7 @@ def _due(item_code: str, agency: Agency, start: dt.date) -> tuple[dt.date | None
     return due.date, f"{days}个工作日（{limit.legal_reference}）"
 
 
+@transaction.atomic
 def case_open(
     *,
     actor,
@@ -152,7 +173,6 @@ def case_open(
     if isinstance(payload, Payload):
         payload = payload.to_json()
     keys = list(keys)
-    _refuse_pending(keys)
     now = timezone.now()
     today = timezone.localdate(now)
     number = f"{today:%Y%m%d}{agency.region_id}{next_number('case:' + today.isoformat()):06d}"

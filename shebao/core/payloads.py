@@ -25,7 +25,17 @@ from typing import Any, ClassVar
 PAYLOAD_TYPES: dict[str, type[Payload]] = {}
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _encode(value: Any) -> Any:
+    kind = type(value)
+    if kind in _PLAIN:  # the common case first: a bulk payload holds thousands of plain strings
+        return value
+    if kind is dict:
+        return {k if type(k) is str else str(k): v if type(v) in _PLAIN else _encode(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _PLAIN else _encode(v) for v in value]
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):

@@ -14,12 +14,13 @@ from django.utils import timezone
 from shebao.core.audit import mask_account
 from shebao.core.documents import issued_document_pdf
 from shebao.core.identifiers import mask_id
-from shebao.core.models import Agency, Case, Region
+from shebao.core.models import Case, Region
 from shebao.core.payloads import load_payload
 from shebao.core.verification import Certified, DocumentKind, document_issue, register_document_kind
 
 from .choices import ContributionMethod, Gender, PersonCategory, TerminationReason, UnitType
 from .models import Employer, InsuranceType, Person
+from .presenters import employer_change_fields, restructure_fields, transfer_fields
 from .services.restructure import EmployerRestructurePayload, EmployerTransferPayload
 
 TITLES = {
@@ -208,38 +209,15 @@ def receipt_01010102(case: Case) -> tuple[str, bytes]:
     """单位变更登记回执: the changed details and insurance types, a 分立合并 or a 成建制转移, as approved."""
     p, names, result = load_payload(case), _type_names(), case.result or {}
     if isinstance(p, EmployerRestructurePayload):
-        units = dict(Employer.objects.filter(pk__in=[*p.sources, *p.targets]).values_list("pk", "name"))
-        certified = Certified(
-            fields=[
-                ("变更类型", "单位分立" if p.kind == "split" else "单位合并"),
-                ("原单位", "、".join(units.get(pk, str(pk)) for pk in p.sources)),
-                ("承继单位", "、".join(units.get(pk, str(pk)) for pk in p.targets)),
-                ("转移人数", f"{result.get('moved', len(p.moves))} 人"),
-                ("生效月", _month(p.month)),
-                ("注销原单位", "是" if p.cancel else "否"),
-            ]
-        )
+        certified = Certified(fields=restructure_fields(p, month=_month, moved=result.get("moved", len(p.moves))))
         return _issue_and_print(case, certified, object_type="case", object_id=case.pk, number=("", ""))
     employer = Employer.objects.get(pk=p.employer)
     fields = _unit_fields(case, employer)
     if isinstance(p, EmployerTransferPayload):
-        agencies = dict(Agency.objects.filter(pk__in=[p.from_agency, p.to_agency]).values_list("pk", "name"))
-        fields += [
-            ("变更类型", "成建制转移"),
-            ("转出经办机构", agencies.get(p.from_agency, "")),
-            ("转入经办机构", agencies.get(p.to_agency, "")),
-            ("随同转移人数", f"{result.get('moved', 0)} 人"),
-            ("生效月", _month(p.month)),
-        ]
+        fields += transfer_fields(p, month=_month, moved=result.get("moved", 0))
     else:
-        fields.append(("变更类型", "单位信息及险种变更"))
-        fields += [(f"{_EMPLOYER_LABELS.get(k, k)}（变更后）", _value(k, v)) for k, v in (p.changes or {}).items()]
-        if p.add:
-            fields.append(("增加险种", _names(p.add, names)))
-        if p.remove:
-            fields.append(("减少险种", _names(p.remove, names)))
-        if p.month:
-            fields.append(("险种变更生效月", _month(p.month)))
+        changed = [(f"{_EMPLOYER_LABELS.get(k, k)}（变更后）", _value(k, v)) for k, v in (p.changes or {}).items()]
+        fields += employer_change_fields(p, changed, names, month=_month)
     return _issue_and_print(
         case,
         Certified(fields=fields),

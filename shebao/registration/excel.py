@@ -22,6 +22,7 @@ COLUMNS = [
     ("insurances", "参保险种(逗号分隔编码, 如 110,310)", 30),
     ("start_month", "参保起始月(YYYY-MM)", 20),
 ]
+COLUMN_NAMES = {key: label.split("(")[0] for key, label, _ in COLUMNS}  # how row errors name a column
 TEXT_COLUMNS = ("id_number", "phone", "insurances", "start_month")
 REASON_HEADER = "错误原因"
 MAX_ROWS = 100_000

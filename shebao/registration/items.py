@@ -11,6 +11,7 @@ from . import presenters as p
 from . import services as s
 from .services import employers as emp
 from .services import enrolment as enr
+from .services import enrolment_apply as enr_apply
 from .services import persons as per
 from .services import restructure as res
 
@@ -105,7 +106,7 @@ register_item(
     BusinessItem(
         code="01010201",
         services=(s.person_enrol, s.person_enrol_bulk),
-        applier=enr.apply_person_enrol,
+        applier=enr_apply.apply_person_enrol,
         presenter=p.present_person_enrol,
         receipt=d.receipt_01010201,
         payload_types=(enr.PersonEnrolPayload,),

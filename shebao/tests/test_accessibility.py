@@ -148,6 +148,8 @@ def test_every_page_kind_passes_axe_wcag21_aa(live_server, site, browser):
         if username == "insured_a":
             # 长辈模式 (larger text, stronger contrast) must pass as well.
             page.get_by_role("button", name="长辈模式").click()
+            # Measure the colours once the button's CSS transition has ended, not half-way (a flaky contrast hit).
+            page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
             found["我的业务（长辈模式）"] = _axe(page)
             visited += 1
         page.context.close()

@@ -18,7 +18,8 @@
 
 The base checks the handle grant before anything else (403), parses the body strictly (unknown fields refused),
 fetches the subject within scope (404), calls the one service and answers 201 with the case. Its OpenAPI
-operation (summary, request, the documented 4xx responses) is declared once, here.
+operation (summary, request, the documented 4xx responses) is declared once, here. An operation whose service
+returns more than a case (a bulk upload with rejected rows) overrides `respond` and `schema_responses`.
 """
 
 from __future__ import annotations
@@ -58,8 +59,13 @@ class ItemCaseApi(ShebaoApi):
             cls.post = extend_schema(
                 summary=cls.summary or f"{cls.item_code}",
                 request=cls.InputSerializer,
-                responses=responses({201: CaseDetailSerializer}, body=True),
+                responses=cls.schema_responses(),
             )(post)
+
+    @classmethod
+    def schema_responses(cls) -> dict:
+        """The documented responses: 201 with the case, and the errors."""
+        return responses({201: CaseDetailSerializer}, body=True)
 
     def get_subject(self, request, **kwargs):
         """The scoped object the case is about (a unit, a person), or None for items that create one."""
@@ -69,9 +75,13 @@ class ItemCaseApi(ShebaoApi):
         """Call the item's service and return the case."""
         raise NotImplementedError
 
+    def respond(self, request, result):
+        """The answer to a successful `submit`: 201 with the case."""
+        return case_response(result, request, code=status.HTTP_201_CREATED)
+
     def _post(self, request, *args, **kwargs):
         require_grant(request.user, self.item_code, self.action)  # the grant before any work
         data = self.parse_body(self.InputSerializer)
         subject = self.get_subject(request, **kwargs)
-        case = self.submit(request, data, subject)
-        return case_response(case, request, code=status.HTTP_201_CREATED)
+        result = self.submit(request, data, subject)
+        return self.respond(request, result)

@@ -19,9 +19,7 @@ from .dashboard import dashboard
 from .helpers import (
     PAGE_SIZE,
     error_status,
-    grant_required,
     home_url,
-    menu_start,
     paginate,
     raise_for_scope,
     role_required,
@@ -29,6 +27,7 @@ from .helpers import (
 )
 from .items import ItemFormView, case_submitted
 from .presenting import CaseView, audit_label, present_case
+from .search import SearchListView
 
 __all__ = [
     "PAGE_SIZE",
@@ -36,6 +35,7 @@ __all__ = [
     "ItemFormView",
     "LoginView",
     "LogoutView",
+    "SearchListView",
     "audit_label",
     "case_accept_view",
     "case_approve_view",
@@ -48,9 +48,7 @@ __all__ = [
     "case_withdraw_view",
     "dashboard",
     "error_status",
-    "grant_required",
     "home_url",
-    "menu_start",
     "paginate",
     "present_case",
     "raise_for_scope",

@@ -12,8 +12,8 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from ..access import has_grant, is_staff
-from ..choices import Action, Role
+from ..access import is_staff
+from ..choices import Role
 from ..errors import ApplicationError, NotFoundError, PermissionDeniedError
 from ..items import home_url_name
 
@@ -56,32 +56,6 @@ def role_required(role: str) -> Callable:
             return view(request, *args, **kwargs)
 
         return login_required(wrapper)
-
-    return decorate
-
-
-def grant_required(item_code: str, action: str = Action.HANDLE) -> Callable:
-    """Only users whose role holds `action` on the item; others get the Chinese 403 page before any work is done."""
-
-    def decorate(view: Callable) -> Callable:
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs):
-            if not has_grant(request.user, item_code, action):
-                label = dict(Action.choices).get(action, action)
-                raise PermissionDenied(f"您没有办理该业务（{item_code}）的{label}权限，不能使用此表单")
-            return view(request, *args, **kwargs)
-
-        return login_required(wrapper)
-
-    return decorate
-
-
-def menu_start(url_name: str) -> Callable:
-    """Mark a view that needs an object as started from `url_name` (the catalogue menu links there)."""
-
-    def decorate(view: Callable) -> Callable:
-        view.menu_start = url_name
-        return view
 
     return decorate
 

@@ -9,11 +9,15 @@
             return person_get_for(actor=self.request.user, person_id=person_id)
 
         def submit(self, form, person):
-            return person_terminate(actor=self.request.user, person=person, **form.service_kwargs())
+            return person_terminate(actor=self.request.user, person=person, reason=form.value("reason"), ...)
 
 The base checks the user's grant on the item before any work (403, Chinese page), fetches the subject within
 scope (404), renders the form, calls the one service on POST and redirects to the new case with a message; the
 service's `ApplicationError` is shown next to the fields with its 4xx status, and nothing is saved.
+
+Hooks for the pages that differ: `role` (a portal page of one online role, e.g. employers), `get_form_kwargs`
+(what the form is built with, e.g. the unit), and `submitted` (the answer to a service that returns more than a
+case, e.g. a bulk upload that reports rejected rows on the same page).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ class ItemFormView(View):
     item_code: str = ""
     action: str = Action.HANDLE
     staff_only: bool = True
+    role: str | None = None  # a portal page of this role only (others go to their own start page); else staff_only
     form_class = None
     template_name = "registration/simple_form.html"
     title = ""
@@ -74,7 +79,10 @@ class ItemFormView(View):
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if self.staff_only and not is_staff(user):
+        if self.role is not None:
+            if user.role != self.role:
+                return redirect(home_url(user))
+        elif self.staff_only and not is_staff(user):
             if user.role in (Role.EMPLOYER, Role.INSURED):
                 return redirect(home_url(user))  # portal users go to their own pages, as with staff_required
             raise PermissionDenied("该页面仅限经办机构工作人员使用")
@@ -96,9 +104,17 @@ class ItemFormView(View):
         """Initial form values (e.g. today's date)."""
         return {}
 
+    def get_form_kwargs(self) -> dict:
+        """Further keyword arguments of the form (e.g. the unit it is about)."""
+        return {}
+
     def get_form(self):
-        """The bound (POST) or unbound form."""
-        return self.form_class(self.request.POST or None, self.request.FILES or None, initial=self.get_initial())
+        """The bound (POST) or unbound form (with `get_initial()` when there is any, else the form's own initial)."""
+        kwargs = self.get_form_kwargs()
+        initial = self.get_initial()
+        if initial:
+            kwargs.setdefault("initial", initial)
+        return self.form_class(self.request.POST or None, self.request.FILES or None, **kwargs)
 
     def get_context_data(self, **extra) -> dict:
         """Template context: the form, the subject and the page's labels."""
@@ -120,6 +136,10 @@ class ItemFormView(View):
         """Call the item's service with the form's values and return the case."""
         raise NotImplementedError
 
+    def submitted(self, form, result) -> HttpResponse:
+        """The answer to a successful `submit`: by default a message and the case page."""
+        return case_submitted(self.request, result)
+
     # -- GET / POST -----------------------------------------------------------------------------------------------
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         return self.render(self.get_form())
@@ -129,12 +149,13 @@ class ItemFormView(View):
         if not form.is_valid():
             return self.render(form, status=400)
         try:
-            case = self.submit(form, self.subject)
+            result = self.submit(form, self.subject)
         except ApplicationError as exc:
             form.add_service_error(exc)
             return self.render(form, status=error_status(exc))
-        return case_submitted(request, case)
+        return self.submitted(form, result)
 
-    def render(self, form, *, status: int = 200) -> HttpResponse:
-        context = self.get_context_data(form=form, subject=self.subject)
+    def render(self, form, *, status: int = 200, **extra) -> HttpResponse:
+        """The page with `form` (and any `extra` context), with `status`."""
+        context = self.get_context_data(form=form, subject=self.subject, **extra)
         return render(self.request, self.template_name, context, status=status)

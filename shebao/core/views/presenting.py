@@ -46,9 +46,13 @@ def _plain(value) -> str:
 
 
 def present_case(case: Case, actor) -> CaseView:
-    """The presenter the case's item declares (`BusinessItem.presenter`), else a generic key/value list."""
+    """The presenter the case's item declares (`BusinessItem.presenter`), else a generic key/value list.
+
+    The item's presenter is given only cases whose payload is one of its `payload_types` (so it may read the typed
+    payload with `load_payload`); another payload (a hand-made row, data from before the type) is listed as is.
+    """
     item = get_item(case.item_id)
-    if item is not None and item.presenter is not None:
+    if item is not None and item.presenter is not None and _typed_for(item, case):
         return item.presenter(case, actor)
     view = CaseView()
     for key, value in (case.payload or {}).items():
@@ -62,6 +66,14 @@ def present_case(case: Case, actor) -> CaseView:
             shown = mask_id(str(value)) if key in _SECRET_KEYS and value else value
             view.fields.append((_GENERIC_LABELS.get(key, key), _plain(shown)))
     return view
+
+
+def _typed_for(item, case: Case) -> bool:
+    """Whether the case's payload carries the type tag of one of the item's payload types (any, if none declared)."""
+    if not item.payload_types:
+        return True
+    tag = (case.payload or {}).get("_type") if isinstance(case.payload, dict) else None
+    return tag in {t.type_name for t in item.payload_types}
 
 
 _AUDIT_LABELS = {

@@ -16,6 +16,7 @@ from shebao.core.access import require_grant
 from shebao.core.api import (
     CaseSerializer,
     ErrorSerializer,
+    ItemCaseApi,
     ShebaoApi,
     responses,
 )
@@ -24,13 +25,10 @@ from shebao.core.choices import Action, Channel
 from shebao.core.errors import ApplicationError
 
 from ..excel import enrolment_template, error_workbook, read_enrolment_rows
-from ..selectors import (
-    employer_get_for,
-)
-from ..services import (
-    person_enrol_bulk,
-    person_enrol_bulk_validate,
-)
+from ..models import Employer
+from ..selectors import employer_get_for
+from ..services import person_enrol_bulk, person_enrol_bulk_validate
+from ..services.enrolment import BulkResult
 from .common import ID_MAX, XLSX
 
 
@@ -54,15 +52,18 @@ class BulkErrorSerializer(ErrorSerializer):
         ref_name = "BulkError"
 
 
-def _check_workbook(uploaded, field: str = "file") -> None:
-    """The upload is an .xlsx workbook within the size limit (content checked by its signature)."""
+def _read_workbook(request, data: dict) -> tuple[Employer, list[dict]]:
+    """The unit (scoped, 404) and the rows of the uploaded .xlsx template (type, size and content checked)."""
+    employer = employer_get_for(actor=request.user, employer_id=data["employer"])
+    uploaded = data["file"]
     if uploaded is not None and PurePath(uploaded.name or "").suffix.lower() != ".xlsx":
-        raise ApplicationError("请上传 .xlsx 格式的增员模板", field=field)
-    validate_upload(uploaded, field=field)
+        raise ApplicationError("请上传 .xlsx 格式的增员模板", field="file")
+    validate_upload(uploaded, field="file")
     uploaded.seek(0)
+    return employer, read_enrolment_rows(uploaded)
 
 
-class PersonBulkEnrolApi(ShebaoApi):
+class PersonBulkEnrolApi(ItemCaseApi):
     """01010201 批量增员: upload the Excel template; valid rows go into one case, invalid rows come back.
 
     Response 201: the case for the valid rows, their count and the per-row errors (`errors`). When some rows
@@ -70,7 +71,8 @@ class PersonBulkEnrolApi(ShebaoApi):
     same employer and file to it). When every row is wrong nothing is saved and the answer is 400.
     """
 
-    catalog_codes = ("01010201",)
+    item_code = "01010201"
+    summary = "01010201 批量增员"
     parser_classes = (MultiPartParser,)
 
     class InputSerializer(serializers.Serializer):
@@ -87,18 +89,15 @@ class PersonBulkEnrolApi(ShebaoApi):
         errors = RowErrorSerializer(many=True)
         error_workbook = serializers.CharField(allow_null=True)
 
-    @extend_schema(
-        summary="01010201 批量增员",
-        request=InputSerializer,
-        responses=responses({201: OutputSerializer}, body=True) | {400: OpenApiResponse(BulkErrorSerializer)},
-    )
-    def post(self, request):
-        data = self.parse_body(self.InputSerializer)
-        employer = employer_get_for(actor=request.user, employer_id=data["employer"])
-        require_grant(request.user, "01010201", Action.HANDLE)  # the grant before any work on the file
-        _check_workbook(data["file"])
-        rows = read_enrolment_rows(data["file"])
-        result = person_enrol_bulk(actor=request.user, rows=rows, employer=employer, channel=Channel.BATCH)
+    @classmethod
+    def schema_responses(cls) -> dict:
+        return responses({201: cls.OutputSerializer}, body=True) | {400: OpenApiResponse(BulkErrorSerializer)}
+
+    def submit(self, request, data, subject) -> BulkResult:
+        employer, rows = _read_workbook(request, data)
+        return person_enrol_bulk(actor=request.user, rows=rows, employer=employer, channel=Channel.BATCH)
+
+    def respond(self, request, result: BulkResult) -> Response:
         errors = [{"row": e.row, "field": e.field, "message": e.message} for e in result.errors]
         if result.case is None:
             return Response(
@@ -136,11 +135,8 @@ class PersonBulkErrorWorkbookApi(ShebaoApi):
         responses=responses({(200, XLSX): OpenApiTypes.BINARY}, body=True),
     )
     def post(self, request):
-        data = self.parse_body(self.InputSerializer)
-        employer = employer_get_for(actor=request.user, employer_id=data["employer"])
         require_grant(request.user, "01010201", Action.HANDLE)  # the grant before any work on the file
-        _check_workbook(data["file"])
-        rows = read_enrolment_rows(data["file"])
+        employer, rows = _read_workbook(request, self.parse_body(self.InputSerializer))
         # Exactly the checks of the real upload, by the pure validator: nothing is written.
         _, _, errors = person_enrol_bulk_validate(actor=request.user, rows=rows, employer=employer)
         response = HttpResponse(error_workbook(rows, errors, first_row=2), content_type=XLSX)

@@ -181,7 +181,23 @@ class EmployerDetailApi(ShebaoApi):
         return Response(self.OutputSerializer(employer).data)
 
 
-class EmployerChangeApi(ItemCaseApi):
+class _EmployerItemApi(ItemCaseApi):
+    """An item about one unit of the actor's scope (`/employers/{employer_id}/…`)."""
+
+    def get_subject(self, request, employer_id: int):
+        return employer_get_for(actor=request.user, employer_id=employer_id)
+
+
+class EffectiveMonthInput(serializers.Serializer):
+    """The month from which a change of the unit takes effect (分立合并, 成建制转移)."""
+
+    effective_month = month_field(help_text="生效月 YYYY-MM")
+
+    class Meta:
+        ref_name = "EffectiveMonthInput"
+
+
+class EmployerChangeApi(_EmployerItemApi):
     """01010102 单位变更登记: change details and add or remove insurance types (only the fields sent change)."""
 
     item_code = "01010102"
@@ -201,9 +217,6 @@ class EmployerChangeApi(ItemCaseApi):
                 fields[name].default = serializers.empty
             return fields
 
-    def get_subject(self, request, employer_id: int):
-        return employer_get_for(actor=request.user, employer_id=employer_id)
-
     def submit(self, request, data, employer):
         return employer_change(
             actor=request.user,
@@ -215,13 +228,13 @@ class EmployerChangeApi(ItemCaseApi):
         )
 
 
-class EmployerRestructureApi(ItemCaseApi):
+class EmployerRestructureApi(_EmployerItemApi):
     """01010102 单位分立合并: split this unit into successors, or merge it (and others) into one successor."""
 
     item_code = "01010102"
     summary = "01010102 单位分立合并"
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(EffectiveMonthInput):
         """分立合并: kind, successor units, other merged units and the assignment of employees."""
 
         kind = StrictChoiceField(choices=[("split", "分立"), ("merge", "合并")])
@@ -239,7 +252,6 @@ class EmployerRestructureApi(ItemCaseApi):
             default=dict,
             help_text="分立时人员分配：参保人ID → 承继单位ID（未列出的人员归第一个承继单位）",
         )
-        effective_month = month_field(help_text="生效月 YYYY-MM")
         cancel_sources = StrictBooleanField(
             required=False, allow_null=True, default=None, help_text="是否注销原单位（合并默认注销）"
         )
@@ -249,9 +261,6 @@ class EmployerRestructureApi(ItemCaseApi):
                 if not (key.isascii() and key.isdigit() and len(key) <= 18):
                     raise serializers.ValidationError(f"参保人ID {key[:20]} 无效")
             return value
-
-    def get_subject(self, request, employer_id: int):
-        return employer_get_for(actor=request.user, employer_id=employer_id)
 
     def submit(self, request, data, source):
         others = [employer_get_for(actor=request.user, employer_id=pk) for pk in dict.fromkeys(data["other_sources"])]
@@ -267,20 +276,16 @@ class EmployerRestructureApi(ItemCaseApi):
         )
 
 
-class EmployerTransferAgencyApi(ItemCaseApi):
+class EmployerTransferAgencyApi(_EmployerItemApi):
     """01010102 成建制转移: the unit and all its employees move to another agency of this system."""
 
     item_code = "01010102"
     summary = "01010102 成建制转移"
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(EffectiveMonthInput):
         """成建制转移: the receiving agency and the month."""
 
         to_agency = StrictCharField(max_length=20, help_text="转入经办机构编码")
-        effective_month = month_field(help_text="生效月 YYYY-MM")
-
-    def get_subject(self, request, employer_id: int):
-        return employer_get_for(actor=request.user, employer_id=employer_id)
 
     def submit(self, request, data, employer):
         to_agency = _agency_by_code(data["to_agency"], "to_agency")
@@ -289,7 +294,7 @@ class EmployerTransferAgencyApi(ItemCaseApi):
         )
 
 
-class EmployerDeregisterApi(ItemCaseApi):
+class EmployerDeregisterApi(_EmployerItemApi):
     """01010103 单位注销登记: refused while the unit has active employees (or arrears)."""
 
     item_code = "01010103"
@@ -300,9 +305,6 @@ class EmployerDeregisterApi(ItemCaseApi):
 
         reason = StrictCharField(max_length=200, help_text="注销原因")
         cancel_date = StrictDateField(help_text="注销日期 YYYY-MM-DD，不能晚于今天")
-
-    def get_subject(self, request, employer_id: int):
-        return employer_get_for(actor=request.user, employer_id=employer_id)
 
     def submit(self, request, data, employer):
         return employer_deregister(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from shebao.core.access import can_view_full_id
 from shebao.core.api import (
-    CaseDetailSerializer,
     ItemCaseApi,
     ShebaoApi,
     StrictCharField,
@@ -19,7 +18,6 @@ from shebao.core.api import (
     StrictIntegerField,
     StrictPagination,
     by_method,
-    case_response,
     code_list_field,
     month_field,
     responses,
@@ -130,11 +128,11 @@ class PersonRowInput(serializers.Serializer):
         ref_name = "PersonRowInput"
 
 
-class PersonCreateApi(ShebaoApi):
+class PersonCreateApi(ItemCaseApi):
     """01010201 个人参保登记: 增员 under a unit, or 灵活就业人员/城乡居民 enrolment without one."""
 
-    catalog_codes = ("01010201",)
-    parser_classes = (JSONParser,)
+    item_code = "01010201"
+    summary = "01010201 个人参保登记"
 
     class InputSerializer(PersonRowInput):
         """个人参保登记表: the person, the unit (for employees) and the category."""
@@ -144,17 +142,11 @@ class PersonCreateApi(ShebaoApi):
         )
         category = StrictChoiceField(choices=PersonCategory.choices, required=False, default=PersonCategory.EMPLOYEE)
 
-    @extend_schema(
-        summary="01010201 个人参保登记",
-        request=InputSerializer,
-        responses=responses({201: CaseDetailSerializer}, body=True),
-    )
-    def post(self, request):
-        data = dict(self.parse_body(self.InputSerializer))
-        employer_id = data.pop("employer", None)
+    def submit(self, request, data, subject):
+        data = dict(data)
+        employer_id, category = data.pop("employer", None), data.pop("category")
         employer = employer_get_for(actor=request.user, employer_id=employer_id) if employer_id else None
-        case = person_enrol(actor=request.user, data=data, employer=employer, category=data.pop("category"))
-        return case_response(case, request, code=status.HTTP_201_CREATED)
+        return person_enrol(actor=request.user, data=data, employer=employer, category=category)
 
 
 PersonCollectionApi = by_method(
@@ -212,13 +204,21 @@ class PersonDetailApi(ShebaoApi):
         return Response(self.OutputSerializer(person, context={"full": full}).data)
 
 
-class PersonChangeApi(ShebaoApi):
+class _PersonItemApi(ItemCaseApi):
+    """An item about one person of the actor's scope (`/persons/{person_id}/…`)."""
+
+    def get_subject(self, request, person_id: int):
+        return person_get_for(actor=request.user, person_id=person_id)
+
+
+class PersonChangeApi(_PersonItemApi):
     """01010202 个人变更登记: details, contribution method, benefit account, 增险/停保/续保 (减员 = 停保).
 
     JSON, or multipart when supporting materials are attached (a name change needs them).
     """
 
-    catalog_codes = ("01010202",)
+    item_code = "01010202"
+    summary = "01010202 个人变更登记"
     parser_classes = (JSONParser, MultiPartParser)
 
     class InputSerializer(serializers.Serializer):
@@ -258,16 +258,9 @@ class PersonChangeApi(ShebaoApi):
         "benefit_bank_account",
     )
 
-    @extend_schema(
-        summary="01010202 个人变更登记",
-        request=InputSerializer,
-        responses=responses({201: CaseDetailSerializer}, body=True),
-    )
-    def post(self, request, person_id: int):
-        data = self.parse_body(self.InputSerializer)
-        person = person_get_for(actor=request.user, person_id=person_id)
+    def submit(self, request, data, person):
         kind = data["materials_kind"] or "证明材料"
-        case = person_change(
+        return person_change(
             actor=request.user,
             person=person,
             changes={k: data[k] for k in self.CHANGE_FIELDS if k in data},
@@ -278,10 +271,9 @@ class PersonChangeApi(ShebaoApi):
             reason=data["reason"],
             materials=[(kind, f) for f in data.get("materials", [])],
         )
-        return case_response(case, request, code=status.HTTP_201_CREATED)
 
 
-class PersonTerminateApi(ItemCaseApi):
+class PersonTerminateApi(_PersonItemApi):
     """01010203 社会保险关系终止: death, emigration, duplicate enrolment or other; ends every enrolment."""
 
     item_code = "01010203"
@@ -295,9 +287,6 @@ class PersonTerminateApi(ItemCaseApi):
         note = StrictCharField(
             max_length=200, required=False, allow_blank=True, default="", help_text="说明（原因为「其他」时必填）"
         )
-
-    def get_subject(self, request, person_id: int):
-        return person_get_for(actor=request.user, person_id=person_id)
 
     def submit(self, request, data, person):
         return person_terminate(

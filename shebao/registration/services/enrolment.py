@@ -1,16 +1,15 @@
-"""01010201 个人参保登记: one person or a bulk 增员 (validated set-wise, written by COPY on PostgreSQL)."""
+"""01010201 个人参保登记: one person or a bulk 增员, validated set-wise (the applier is in `enrolment_apply`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from shebao.core import validation as v
 from shebao.core.access import is_staff, require_grant
-from shebao.core.audit import AuditEntry, audit_write_many
 from shebao.core.cases import (
     CaseKeySpec,
     case_open,
@@ -20,20 +19,14 @@ from shebao.core.cases import (
 )
 from shebao.core.choices import Action, Role
 from shebao.core.errors import ApplicationError, ConflictError
-from shebao.core.identifiers import mask_id, parse_citizen_id
-from shebao.core.models import Agency, Case
+from shebao.core.identifiers import parse_citizen_id
+from shebao.core.models import Agency, Case, CaseKey
 from shebao.core.parameters import param_lookup
-from shebao.core.payloads import Payload, load_payload
-from shebao.core.pgcopy import copy_columns, copy_new_objects, copy_value
+from shebao.core.payloads import Payload
+from shebao.core.pgcopy import rows_where_in
 from shebao.core.records import channel_for
 
-from ..choices import (
-    ContributionMethod,
-    EmployerStatus,
-    EnrolmentStatus,
-    PersonCategory,
-    PersonStatus,
-)
+from ..choices import EmployerStatus, EnrolmentStatus, PersonCategory, PersonStatus
 from ..models import Employer, EmployerInsurance, Enrolment, Person
 from .common import ensure_employer_scope, insurance_types
 
@@ -51,6 +44,7 @@ class RowError:
     row: int
     field: str
     message: str
+    conflict: bool = False  # against the records or an open case (409 for a single person), not the input
 
 
 @dataclass
@@ -86,61 +80,96 @@ def _allowed_types(employer: Employer | None, category: str) -> dict[str, str]:
     return dict(CATEGORY_TYPES[category])
 
 
+def _outcome(func, *args, **kwargs) -> tuple:
+    """(clean value, ()) of one check, or (None, ((field, message), …)) when it refuses the value."""
+    try:
+        return func(*args, **kwargs), ()
+    except ApplicationError as exc:
+        by_field = exc.errors or {"non_field_errors": [exc.message]}
+        return None, tuple((fld, m) for fld, msgs in by_field.items() for m in msgs)
+
+
+class _Column:
+    """A column's check, run once per distinct value: an upload repeats its months, types, ethnicities."""
+
+    def __init__(self, func) -> None:
+        self.func, self.seen = func, {}
+
+    def __call__(self, raw) -> tuple:
+        key = tuple(raw) if type(raw) is list else raw
+        try:
+            return self.seen[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable cell: check it every time
+            return self.func(raw)
+        result = self.seen[key] = self.func(raw)
+        return result
+
+
+def _column_checks(allowed: dict[str, str], earliest: dt.date, latest: dt.date) -> dict[str, _Column]:
+    def month(raw) -> tuple:
+        value, errs = _outcome(v.parse_month, raw)
+        if value and not earliest <= value <= latest:
+            window = f"参保起始月应在{earliest:%Y-%m}至{latest:%Y-%m}之间（更早的月份请办理补缴）"
+            errs = (*errs, ("start_month", window))
+        return value, errs
+
+    def codes(raw) -> tuple:
+        value, errs = _outcome(v.code_list, raw, "insurances", allowed)
+        if value is not None and not value:
+            errs = (*errs, ("insurances", "请至少选择一个险种"))
+        return value, errs
+
+    return {
+        "phone": _Column(lambda raw: _outcome(v.phone, raw, allow_blank=True)),
+        "address": _Column(lambda raw: _outcome(v.optional, raw, "address", "居住地址", max_length=200)),
+        "ethnicity": _Column(lambda raw: _outcome(v.optional, raw or "汉族", "ethnicity", "民族", max_length=20)),
+        "insurances": _Column(codes),
+        "start_month": _Column(month),
+    }
+
+
 def _validate_rows(
     rows: list[dict], *, employer: Employer | None, category: str, agency: Agency, first_row: int = 1
 ) -> tuple[list[dict], list[RowError]]:
-    """Check every row, then check them all against the database in a few set-wise queries."""
+    """Check every row (each distinct value of a repeated column once), then all rows against the database in a
+    few set-wise queries. Every problem of every row is reported."""
     today = timezone.localdate()
     allowed = _allowed_types(employer, category)
     min_age = param_lookup("registration.min_age", region=agency.region_id, on=today).as_int()
     back = param_lookup("registration.enrol_backdate_months", region=agency.region_id, on=today).as_int()
     ahead = param_lookup("registration.enrol_advance_months", region=agency.region_id, on=today).as_int()
     this_month = today.replace(day=1)
-    earliest, latest = v.month_add(this_month, -back), v.month_add(this_month, ahead)
+    columns = _column_checks(allowed, v.month_add(this_month, -back), v.month_add(this_month, ahead))
+    phone, address, ethnicity = columns["phone"], columns["address"], columns["ethnicity"]
+    insurances, start_month = columns["insurances"], columns["start_month"]
+    employee = category == PersonCategory.EMPLOYEE
+    day = (today.month, today.day)
     clean, errors, seen = [], [], {}
 
     for offset, raw in enumerate(rows):
         # Rows read from Excel carry their sheet row number (empty rows are skipped, so offsets may not match).
         n = raw["row"] if type(raw.get("row")) is int else first_row + offset
-        row_errors: list[RowError] = []
-
-        def check(func, *args, _n=n, _errs=row_errors, **kwargs):
-            try:
-                return func(*args, **kwargs)
-            except ApplicationError as exc:
-                for fld, msgs in (exc.errors or {"non_field_errors": [exc.message]}).items():
-                    _errs.extend(RowError(_n, fld, m) for m in msgs)
-                return None
-
-        cid = check(parse_citizen_id, str(raw.get("id_number") or ""), today=today)
-        name = check(v.required, raw.get("name"), "name", "姓名", max_length=50)
-        phone = check(v.phone, raw.get("phone"), allow_blank=True)
-        address = check(v.optional, raw.get("address"), "address", "居住地址", max_length=200)
-        ethnicity = check(v.optional, raw.get("ethnicity") or "汉族", "ethnicity", "民族", max_length=20)
-        codes = check(v.code_list, raw.get("insurances"), "insurances", allowed)
-        if codes is not None and not codes:
-            row_errors.append(RowError(n, "insurances", "请至少选择一个险种"))
-        month = check(v.parse_month, raw.get("start_month"))
-        if month and not earliest <= month <= latest:
-            row_errors.append(
-                RowError(
-                    n, "start_month", f"参保起始月应在{earliest:%Y-%m}至{latest:%Y-%m}之间（更早的月份请办理补缴）"
-                )
-            )
+        get = raw.get
+        cid, e_id = _outcome(parse_citizen_id, str(get("id_number") or ""), today=today)
+        name, e_name = _outcome(v.required, get("name"), "name", "姓名", max_length=50)
+        tel, e_tel = phone(get("phone"))
+        addr, e_addr = address(get("address"))
+        eth, e_eth = ethnicity(get("ethnicity"))
+        codes, e_codes = insurances(get("insurances"))
+        month, e_month = start_month(get("start_month"))
+        row_errors = [*e_id, *e_name, *e_tel, *e_addr, *e_eth, *e_codes, *e_month]
         if cid:
-            age = (
-                today.year
-                - cid.birth_date.year
-                - ((today.month, today.day) < (cid.birth_date.month, cid.birth_date.day))
-            )
-            if category == PersonCategory.EMPLOYEE and age < min_age:
-                row_errors.append(RowError(n, "id_number", f"未满{min_age}周岁，不能参加职工社会保险"))
+            born = cid.birth_date
+            if employee and today.year - born.year - (day < (born.month, born.day)) < min_age:
+                row_errors.append(("id_number", f"未满{min_age}周岁，不能参加职工社会保险"))
             if cid.number in seen:
-                row_errors.append(RowError(n, "id_number", f"与第{seen[cid.number]}行的社会保障号码重复"))
+                row_errors.append(("id_number", f"与第{seen[cid.number]}行的社会保障号码重复"))
             else:
                 seen[cid.number] = n
         if row_errors:
-            errors.extend(row_errors)
+            errors.extend(RowError(n, fld, msg) for fld, msg in row_errors)
             continue
         clean.append(
             {
@@ -149,61 +178,60 @@ def _validate_rows(
                 "name": name,
                 "gender": cid.gender,
                 "birth_date": cid.birth_date.isoformat(),
-                "phone": phone,
-                "address": address,
-                "ethnicity": ethnicity,
-                "insurances": codes,
+                "phone": tel,
+                "address": addr,
+                "ethnicity": eth,
+                "insurances": list(codes),
                 "start_month": month.isoformat(),
             }
         )
 
-    clean, db_errors = _check_against_database(clean, employer=employer)
+    clean, db_errors = _check_against_database(clean)
     errors.extend(db_errors)
     errors.sort(key=lambda e: e.row)
     return clean, errors
 
 
+def known_persons(numbers: list[str]) -> dict[str, tuple[int, str]]:
+    """Persons already registered under any of these ID numbers: number → (pk, status)."""
+    return {num: (pk, st) for num, pk, st in rows_where_in(Person, "id_number", numbers, ("id_number", "id", "status"))}
+
+
 def _check_against_database(
-    rows: list[dict], *, employer: Employer | None, exclude_case: Case | None = None
+    rows: list[dict], *, exclude_case: Case | None = None, known: dict[str, tuple[int, str]] | None = None
 ) -> tuple[list[dict], list[RowError]]:
-    """Conflicts with existing persons: a terminated relationship, or the same insurance type already active."""
+    """Conflicts with the database: a pending case for the same person, a terminated relationship, or the same
+    insurance type already active. Three set-wise queries whatever the number of rows."""
     if not rows:
         return rows, []
-    existing: dict[str, tuple[int, str]] = {}
-    numbers = [r["id_number"] for r in rows]
-    for chunk_start in range(0, len(numbers), 5000):
-        chunk = numbers[chunk_start : chunk_start + 5000]
-        existing.update(
-            {
-                num: (pk, st)
-                for num, pk, st in Person.objects.filter(id_number__in=chunk).values_list("id_number", "pk", "status")
-            }
-        )
+    existing = known_persons([r["id_number"] for r in rows]) if known is None else known
     active: dict[int, set[str]] = {}
     pks = [pk for pk, _ in existing.values()]
-    for chunk_start in range(0, len(pks), 5000):
-        for pid, code in Enrolment.objects.filter(
-            person_id__in=pks[chunk_start : chunk_start + 5000], status=EnrolmentStatus.ACTIVE
-        ).values_list("person_id", "insurance_type_id"):
-            active.setdefault(pid, set()).add(code)
-    names = insurance_types()
-    pending = pending_cases(k.key for k in enrol_keys(rows))
+    for pid, code in rows_where_in(
+        Enrolment, "person_id", pks, ("person_id", "insurance_type_id"), status=EnrolmentStatus.ACTIVE
+    ):
+        active.setdefault(pid, set()).add(code)
+    names = insurance_types() if active else {}
+    keys = enrol_keys(rows)
+    if exclude_case is not None and CaseKey.objects.filter(case=exclude_case).count() == len(keys):
+        pending = {}  # the case claimed its rows' keys when it was opened, and a key has one holder
+    else:
+        pending = pending_cases((k.key for k in keys), exclude=exclude_case)
     ok, errors = [], []
-    for row, key in zip(rows, enrol_keys(rows), strict=True):
-        if key.key in pending and pending[key.key] != exclude_case:
-            errors.append(RowError(row["row"], "id_number", pending_message(pending[key.key], "该人员")))
+    for row, key in zip(rows, keys, strict=True):
+        if pending and key.key in pending:
+            errors.append(RowError(row["row"], "id_number", pending_message(pending[key.key], "该人员"), True))
             continue
         hit = existing.get(row["id_number"])
         if hit:
             pk, status = hit
             if status == PersonStatus.TERMINATED:
-                errors.append(RowError(row["row"], "id_number", "该人员社会保险关系已终止，不能参保登记"))
+                errors.append(RowError(row["row"], "id_number", "该人员社会保险关系已终止，不能参保登记", True))
                 continue
             clash = [c for c in row["insurances"] if c in active.get(pk, set())]
             if clash:
-                errors.append(
-                    RowError(row["row"], "insurances", f"该人员已有有效的{'、'.join(names[c] for c in clash)}参保登记")
-                )
+                types = "、".join(names[c] for c in clash)
+                errors.append(RowError(row["row"], "insurances", f"该人员已有有效的{types}参保登记", True))
                 continue
         ok.append(row)
     return ok, errors
@@ -274,7 +302,9 @@ def person_enrol(
         by_field: dict[str, list[str]] = {}
         for e in errors:
             by_field.setdefault(e.field, []).append(e.message)
-        raise ApplicationError(errors[0].message, errors=by_field)
+        # Already enrolled, terminated or a pending case for the same ID number: a conflict (409), as for every item.
+        refused = ConflictError if all(e.conflict for e in errors) else ApplicationError
+        raise refused(errors[0].message, errors=by_field)
     return _open_enrol_case(
         actor=actor, employer=employer, category=category, agency=agency, clean=clean, channel=channel
     )
@@ -318,132 +348,3 @@ def person_enrol_bulk(
             actor=actor, employer=employer, category=category, agency=agency, clean=clean, channel=channel
         )
     return BulkResult(case=case, valid=len(clean), errors=errors)
-
-
-def _copy_enrolments(enrolments: list[tuple], *, employer: Employer | None, agency: Agency) -> None:
-    """PostgreSQL COPY of new enrolments (person, type, start month), other columns at their model defaults."""
-    if not enrolments:
-        return
-    fields, sql = copy_columns(Enrolment)
-    base = {f.attname: f.get_default() for f in fields}
-    base.update(employer_id=employer.pk if employer else None, agency_id=agency.pk)
-    given = ("person_id", "insurance_type_id", "start_month")
-    positions = [given.index(f.attname) if f.attname in given else None for f in fields]
-    template = [copy_value(f, base[f.attname]) for f in fields]
-    with connection.wrap_database_errors, connection.cursor() as cur, cur.copy(sql) as copy:
-        for values in enrolments:
-            copy.write_row([template[i] if pos is None else values[pos] for i, pos in enumerate(positions)])
-
-
-def apply_person_enrol(*, case: Case, actor) -> dict:
-    """Applier of 01010201: create (or re-enrol) the persons and their enrolments, set-wise."""
-    p: PersonEnrolPayload = load_payload(case)
-    employer = Employer.objects.select_related("agency").get(pk=p.employer) if p.employer else None
-    if employer is not None and employer.status != EmployerStatus.ACTIVE:
-        raise ConflictError("参保单位已注销，不能增员", field="employer")
-    rows = p.rows
-    _, errors = _check_against_database(rows, employer=employer, exclude_case=case)
-    if errors:
-        detail = "；".join(f"第{e.row}行：{e.message}" for e in errors[:5])
-        raise ConflictError(f"申报后情况有变，请退回后重新申报：{detail}", field="rows")
-    agency = case.agency
-    today = timezone.localdate()
-    numbers = [r["id_number"] for r in rows]
-    existing = {}
-    for i in range(0, len(numbers), 5000):
-        existing.update({x.id_number: x for x in Person.objects.filter(id_number__in=numbers[i : i + 5000])})
-    new_people, touched = [], []
-    for r in rows:
-        person = existing.get(r["id_number"])
-        if person is None:
-            new_people.append(
-                Person(
-                    id_number=r["id_number"],
-                    name=r["name"],
-                    gender=r["gender"],
-                    birth_date=r["birth_date"],
-                    ethnicity=r["ethnicity"] or "汉族",
-                    phone=r["phone"] or "",
-                    address=r["address"] or "",
-                    category=p.category,
-                    employer=employer,
-                    agency=agency,
-                    registered_on=today,
-                    contribution_method=(ContributionMethod.EMPLOYER if employer else ContributionMethod.SELF),
-                )
-            )
-        else:
-            person.employer, person.agency, person.category = employer, agency, p.category
-            person.version += 1
-            touched.append(person)
-    # PostgreSQL takes the rows by COPY (several times faster than INSERT for a 5,000-row upload).
-    use_copy = connection.vendor == "postgresql"
-    try:
-        if use_copy:
-            copy_new_objects(Person, new_people, key="id_number")
-        else:
-            Person.objects.bulk_create(new_people, batch_size=2000)
-    except IntegrityError:
-        raise ConflictError("社会保障号码已被同时登记，请刷新后重试", field="id_number") from None
-    if touched:
-        Person.objects.bulk_update(touched, ["employer", "agency", "category", "version"], batch_size=2000)
-    by_number = {x.id_number: x for x in [*new_people, *touched]}
-    # A suspended enrolment of the same type (left a previous employer) ends where the new one starts.
-    touched_ids = {x.pk for x in touched}
-    if touched_ids:
-        for r in rows:
-            pid = by_number[r["id_number"]].pk
-            if pid in touched_ids:
-                Enrolment.objects.filter(
-                    person_id=pid, insurance_type_id__in=r["insurances"], status=EnrolmentStatus.SUSPENDED
-                ).update(
-                    status=EnrolmentStatus.ENDED,
-                    end_reason="新单位增员",
-                    end_month=v.month_add(dt.date.fromisoformat(r["start_month"]), -1),
-                )
-    enrolments = [(by_number[r["id_number"]].pk, code, r["start_month"]) for r in rows for code in r["insurances"]]
-    try:
-        if use_copy:
-            _copy_enrolments(enrolments, employer=employer, agency=agency)
-        else:
-            Enrolment.objects.bulk_create(
-                [
-                    Enrolment(
-                        person_id=pid, insurance_type_id=code, employer=employer, agency=agency, start_month=month
-                    )
-                    for pid, code, month in enrolments
-                ],
-                batch_size=5000,
-            )
-    except IntegrityError:
-        raise ConflictError("该人员已有有效的同险种参保登记", field="insurances") from None
-    audit_write_many(
-        actor=actor,
-        item_code="01010201",
-        case=case,
-        entries=[
-            AuditEntry(
-                "person.enrol",
-                "person",
-                str(by_number[r["id_number"]].pk),
-                None,
-                {
-                    "id_number": mask_id(r["id_number"]),
-                    "name": r["name"],
-                    "insurances": r["insurances"],
-                    "start_month": r["start_month"],
-                    "employer": p.employer,
-                },
-            )
-            for r in rows
-        ],
-    )
-    if len(rows) == 1:
-        case.person = by_number[rows[0]["id_number"]]
-        case.save(update_fields=["person"])
-    return {
-        "persons": len(rows),
-        "created": len(new_people),
-        "enrolments": len(enrolments),
-        "person_ids": [by_number[r["id_number"]].pk for r in rows[:50]],
-    }

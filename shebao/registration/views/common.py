@@ -1,22 +1,17 @@
-"""Helpers of the registration pages: scoped fetches, submit-and-redirect, change history display."""
+"""Helpers of the registration pages: scoped fetches, grants, change history display."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest
 
 from shebao.core.access import cases_for, has_grant
 from shebao.core.choices import Action
-from shebao.core.errors import ApplicationError, NotFoundError
+from shebao.core.errors import NotFoundError
 from shebao.core.identifiers import mask_id
-from shebao.core.models import Agency, AuditEvent, Case, Region
+from shebao.core.models import Agency, AuditEvent, Region
 from shebao.core.views import (
     audit_label,
-    case_submitted,
-    error_status,
 )
 
 from ..choices import (
@@ -49,21 +44,6 @@ def _person_or_404(request: HttpRequest, person_id) -> Person:
         return person_get_for(actor=request.user, person_id=person_id)
     except NotFoundError as exc:
         raise Http404(exc.message) from None
-
-
-def _submit(request: HttpRequest, form, call: Callable[[], Case], template: str, context: dict) -> HttpResponse:
-    """Validate the form, call the service; on ApplicationError re-render with the errors (nothing is saved)."""
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                return case_submitted(request, call())
-            except ApplicationError as exc:
-                form.add_service_error(exc)
-                status = error_status(exc)
-        else:
-            status = 400
-    return render(request, template, {**context, "form": form}, status=status)
 
 
 def _can(user, code: str) -> bool:

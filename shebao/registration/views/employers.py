@@ -13,8 +13,7 @@ from shebao.core.catalog import catalog_view
 from shebao.core.models import Case
 from shebao.core.views import (
     ItemFormView,
-    grant_required,
-    menu_start,
+    SearchListView,
     paginate,
     staff_required,
 )
@@ -38,37 +37,28 @@ from ..services import (
     employer_restructure,
     employer_transfer_agency,
 )
-from .common import _can, _employer_or_404, _related_cases, _submit, change_history
-from .search import push_url, search_redirect, search_terms
+from .common import _can, _employer_or_404, _related_cases, change_history
 
 # --------------------------------------------------------------------------------------------------------------
 # Employers (workbench)
 # --------------------------------------------------------------------------------------------------------------
 
 
-@staff_required
-def employer_list(request: HttpRequest) -> HttpResponse:
-    """单位查询: search units by name (contains), 统一社会信用代码 or 社会保险登记编号 (whole or last digits).
+class EmployerListView(SearchListView):
+    """单位查询: search units by name (contains), 统一社会信用代码 or 社会保险登记编号 (whole or last digits)."""
 
-    The form posts; codes are kept behind a session token (`?t=`) so they never appear in a URL.
-    """
-    if request.method == "POST":
-        return search_redirect(request, "employer")
-    q, status, expired = search_terms(request, "employer")
-    qs = employer_search(actor=request.user, q=q, status=status if status in EmployerStatus.values else "")
-    item = request.GET.get("item", "")
-    context = {
-        "page": paginate(request, qs),
-        "q": q,
-        "status": status,
-        "statuses": EmployerStatus.choices,
-        "item_hint": item if item in ("01010102", "01010103", "01010201") else "",
-        "item": item if item.isdigit() else "",
-        "expired": expired,
-        "can_enrol": _can(request.user, "01010101"),
-    }
-    template = "registration/_employer_results.html" if request.htmx else "registration/employer_list.html"
-    return push_url(request, render(request, template, context))
+    url_name = "registration:employer-list"
+    template_name = "registration/employer_list.html"
+    results_template = "registration/_employer_results.html"
+    statuses = EmployerStatus.choices
+    item_hints = ("01010102", "01010103", "01010201")
+    create_item = "01010101"
+
+    def search(self, q: str, status: str):
+        return employer_search(actor=self.request.user, q=q, status=status)
+
+
+employer_list = EmployerListView.as_view()
 
 
 class _EmployerItemView(ItemFormView):
@@ -91,15 +81,17 @@ class EmployerEnrolView(ItemFormView):
 
     item_code = "01010101"
     template_name = "registration/employer_enrol.html"
+    form_class = f.EmployerEnrolForm
 
-    def get_form(self):
-        agency = self.request.user.agency
-        initial = {
-            "region": agency.region_id,
+    def get_initial(self) -> dict:
+        return {
+            "region": self.request.user.agency.region_id,
             "start_month": f"{timezone.localdate():%Y-%m}",
             "insurances": ["110", "210", "310", "410", "510"],
         }
-        return f.EmployerEnrolForm(self.request.POST or None, agency=agency, initial=initial)
+
+    def get_form_kwargs(self) -> dict:
+        return {"agency": self.request.user.agency}
 
     def back_url(self) -> str:
         return reverse("registration:employer-list")
@@ -144,9 +136,10 @@ class EmployerChangeView(_EmployerItemView):
 
     item_code = "01010102"
     template_name = "registration/employer_change.html"
+    form_class = f.EmployerChangeForm
 
-    def get_form(self):
-        return f.EmployerChangeForm(self.request.POST or None, employer=self.subject, agency=self.request.user.agency)
+    def get_form_kwargs(self) -> dict:
+        return {"employer": self.subject, "agency": self.request.user.agency}
 
     def submit(self, form, employer) -> Case:
         return employer_change(
@@ -162,42 +155,28 @@ class EmployerChangeView(_EmployerItemView):
 employer_change_view = EmployerChangeView.as_view()
 
 
-@catalog_view("01010102")
-@menu_start("registration:employer-list")
-@staff_required
-@grant_required("01010102")
-def employer_restructure_view(request: HttpRequest, employer_id: int) -> HttpResponse:
+class EmployerRestructureView(_EmployerItemView):
     """01010102 单位分立合并: the unit's employees move to the successor unit(s) in one case."""
-    employer = _employer_or_404(request, employer_id)
-    form = f.EmployerRestructureForm(request.POST or None)
 
-    def call() -> Case:
-        data = form.parsed(request.user)
-        sources = [employer, *[e for e in data["others"] if e.pk != employer.pk]]
+    item_code = "01010102"
+    title, submit_label = "单位分立合并", "提交分立合并"
+    intro = "原单位在职参保人员的参保关系转入承继单位，自生效月起在承继单位参保；合并时原单位默认注销。"
+    form_class = f.EmployerRestructureForm
+
+    def submit(self, form, employer) -> Case:
+        data = form.parsed(self.request.user)
         return employer_restructure(
-            actor=request.user,
+            actor=self.request.user,
             kind=data["kind"],
-            sources=sources,
+            sources=[employer, *[e for e in data["others"] if e.pk != employer.pk]],
             targets=data["targets"],
             assignments=data["assignments"],
             effective_month=data["effective_month"],
             cancel_sources=data["cancel_sources"],
         )
 
-    return _submit(
-        request,
-        form,
-        call,
-        "registration/simple_form.html",
-        {
-            "employer": employer,
-            "code": "01010102",
-            "title": "单位分立合并",
-            "submit": "提交分立合并",
-            "back": reverse("registration:employer-detail", args=[employer.pk]),
-            "intro": "原单位在职参保人员的参保关系转入承继单位，自生效月起在承继单位参保；合并时原单位默认注销。",
-        },
-    )
+
+employer_restructure_view = EmployerRestructureView.as_view()
 
 
 class EmployerTransferView(_EmployerItemView):
@@ -206,9 +185,10 @@ class EmployerTransferView(_EmployerItemView):
     item_code = "01010102"
     title, submit_label = "成建制转移", "提交成建制转移"
     intro = "单位及其全部在职参保人员整体转至本系统内的另一经办机构。"
+    form_class = f.EmployerTransferForm
 
-    def get_form(self):
-        return f.EmployerTransferForm(self.request.POST or None, employer=self.subject)
+    def get_form_kwargs(self) -> dict:
+        return {"employer": self.subject}
 
     def submit(self, form, employer) -> Case:
         return employer_transfer_agency(

@@ -12,29 +12,21 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from shebao.core.access import can_view_full_id, require_grant
+from shebao.core.access import can_view_full_id
 from shebao.core.catalog import catalog_view
-from shebao.core.choices import Action, Channel
-from shebao.core.errors import ApplicationError
+from shebao.core.choices import Channel
 from shebao.core.identifiers import mask_id
 from shebao.core.models import Case
 from shebao.core.pdaccess import log_full_view
-from shebao.core.views import (
-    ItemFormView,
-    case_submitted,
-    error_status,
-    grant_required,
-    paginate,
-    staff_required,
-)
+from shebao.core.views import ItemFormView, SearchListView, case_submitted, staff_required
 
 from .. import forms as f
 from ..choices import (
     PersonCategory,
     PersonStatus,
 )
-from ..models import Employer, Person
 from ..selectors import (
+    employer_get_for,
     enrolments_of,
     person_get_for,
     person_search,
@@ -45,8 +37,8 @@ from ..services import (
     person_enrol_bulk,
     person_terminate,
 )
-from .common import _can, _employer_or_404, _person_or_404, _related_cases, _submit, change_history
-from .search import push_url, search_redirect, search_terms
+from ..services.enrolment import BulkResult
+from .common import _can, _person_or_404, _related_cases, change_history
 
 XLSX = settings.SHEBAO_UPLOAD_TYPES[".xlsx"]
 BULK_ERRORS_KEY = "registration.bulk_errors"
@@ -57,125 +49,100 @@ BULK_ERRORS_KEY = "registration.bulk_errors"
 # --------------------------------------------------------------------------------------------------------------
 
 
-@staff_required
-def person_list(request: HttpRequest) -> HttpResponse:
-    """人员查询: by 社会保障号码 (whole or last digits) or name (contains); ID numbers masked in the list.
+class PersonListView(SearchListView):
+    """人员查询: by 社会保障号码 (whole or last digits) or name (contains); ID numbers masked in the list."""
 
-    The form posts; ID numbers are kept behind a session token (`?t=`) so they never appear in a URL.
-    """
-    if request.method == "POST":
-        return search_redirect(request, "person")
-    q, status, expired = search_terms(request, "person")
-    qs = person_search(actor=request.user, q=q, status=status if status in PersonStatus.values else "")
-    item = request.GET.get("item", "")
-    context = {
-        "page": paginate(request, qs),
-        "q": q,
-        "status": status,
-        "statuses": PersonStatus.choices,
-        "item_hint": item if item in ("01010202", "01010203") else "",
-        "item": item if item.isdigit() else "",
-        "expired": expired,
-        "can_enrol": _can(request.user, "01010201"),
-    }
-    template = "registration/_person_results.html" if request.htmx else "registration/person_list.html"
-    return push_url(request, render(request, template, context))
+    url_name = "registration:person-list"
+    template_name = "registration/person_list.html"
+    results_template = "registration/_person_results.html"
+    statuses = PersonStatus.choices
+    item_hints = ("01010202", "01010203")
+    create_item = "01010201"
+
+    def search(self, q: str, status: str):
+        return person_search(actor=self.request.user, q=q, status=status)
 
 
-def _employer_param(request: HttpRequest) -> Employer | None:
-    raw = request.GET.get("employer", "")
-    return _employer_or_404(request, raw) if raw else None
+person_list = PersonListView.as_view()
 
 
-@catalog_view("01010201")
-@staff_required
-@grant_required("01010201")
-def person_enrol_view(request: HttpRequest) -> HttpResponse:
+class PersonEnrolView(ItemFormView):
     """01010201 个人参保登记 at the window: an employee of a unit (增员), a flexible worker or a resident."""
-    employer = _employer_param(request)
-    category = request.GET.get("category", "")
-    initial = {"start_month": f"{timezone.localdate():%Y-%m}", "ethnicity": "汉族"}
-    if category in PersonCategory.values:
-        initial["category"] = category
-    form = f.PersonEnrolForm(request.POST or None, employer=employer, initial=initial)
 
-    def call() -> Case:
+    item_code = "01010201"
+    template_name = "registration/person_enrol.html"
+    form_class = f.PersonEnrolForm
+
+    def get_subject(self):
+        """The unit named by `?employer=` (the 增员 button of its page), else none: the form asks for it."""
+        raw = self.request.GET.get("employer", "")
+        return employer_get_for(actor=self.request.user, employer_id=raw) if raw else None
+
+    def get_initial(self) -> dict:
+        initial = {"start_month": f"{timezone.localdate():%Y-%m}", "ethnicity": "汉族"}
+        category = self.request.GET.get("category", "")
+        if category in PersonCategory.values:
+            initial["category"] = category
+        return initial
+
+    def get_form_kwargs(self) -> dict:
+        return {"employer": self.subject}
+
+    def get_context_data(self, **extra) -> dict:
+        return super().get_context_data(employer=self.subject, **extra)
+
+    def submit(self, form, employer) -> Case:
         return person_enrol(
-            actor=request.user,
+            actor=self.request.user,
             data=form.service_data(),
-            employer=form.unit(request.user),
+            employer=form.unit(self.request.user),
             category=form.chosen_category(),
         )
 
-    return _submit(request, form, call, "registration/person_enrol.html", {"employer": employer, "code": "01010201"})
+
+person_enrol_view = PersonEnrolView.as_view()
 
 
-def _bulk(request: HttpRequest, *, employer: Employer | None, template: str, context: dict) -> HttpResponse:
-    """Shared by the workbench and the portal: read the workbook, enrol the valid rows, report the others."""
-    from ..excel import error_workbook, read_enrolment_rows
-
-    form = f.BulkEnrolForm(request.POST or None, request.FILES or None, employer=employer)
-    status, result, row_errors = 200, None, []
-    if request.method == "POST" and form.is_valid():
-        try:
-            unit = form.unit(request.user)
-            require_grant(request.user, "01010201", Action.HANDLE)  # the grant before any work on the file
-            rows = read_enrolment_rows(form.cleaned_data.get("file"))
-            result = person_enrol_bulk(actor=request.user, rows=rows, employer=unit, channel=Channel.BATCH)
-        except ApplicationError as exc:
-            form.add_service_error(exc)
-            status = error_status(exc)
-        else:
-            row_errors = result.errors
-            if row_errors:
-                data = error_workbook(rows, row_errors)
-                request.session[BULK_ERRORS_KEY] = base64.b64encode(data).decode("ascii")
-            if result.case is None:
-                form.add_error(
-                    None,
-                    f"所有数据行（{len(row_errors)} 处错误）均未通过校验，未保存任何数据；请下载错误清单修改后重新上传",
-                )
-                status = 400
-            elif not row_errors:
-                return case_submitted(request, result.case)
-            else:
-                messages.warning(
-                    request,
-                    f"已提交 {result.valid} 人（业务流水号 {result.case.number}），"
-                    f"另有 {len(row_errors)} 处错误的数据行未提交",
-                )
-    elif request.method == "POST":
-        status = 400
-    labels = {
-        "id_number": "社会保障号码",
-        "name": "姓名",
-        "phone": "联系电话",
-        "address": "居住地址",
-        "ethnicity": "民族",
-        "insurances": "参保险种",
-        "start_month": "参保起始月",
-    }
-    errors = [{"row": e.row, "field": labels.get(e.field, e.field), "message": e.message} for e in row_errors[:500]]
-    return render(
-        request,
-        template,
-        {**context, "form": form, "result": result, "row_errors": errors, "row_error_total": len(row_errors)},
-        status=status,
-    )
-
-
-@catalog_view("01010201")
-@staff_required
-@grant_required("01010201")
-def person_bulk_view(request: HttpRequest) -> HttpResponse:
+class PersonBulkView(PersonEnrolView):
     """01010201 批量增员: upload the Excel template; valid rows go into one case, invalid rows come back."""
-    employer = _employer_param(request)
-    return _bulk(
-        request,
-        employer=employer,
-        template="registration/person_bulk.html",
-        context={"employer": employer, "code": "01010201", "portal": False},
-    )
+
+    template_name = "registration/person_bulk.html"
+    form_class = f.BulkEnrolForm
+
+    def submit(self, form, employer) -> BulkResult:
+        from ..excel import read_enrolment_rows
+
+        unit = form.unit(self.request.user)
+        self.rows = read_enrolment_rows(form.cleaned_data.get("file"))
+        return person_enrol_bulk(actor=self.request.user, rows=self.rows, employer=unit, channel=Channel.BATCH)
+
+    def submitted(self, form, result: BulkResult) -> HttpResponse:
+        """All rows valid: the case page. Some wrong: the case and the rows on this page, with the error workbook."""
+        from ..excel import COLUMN_NAMES, error_workbook
+
+        row_errors = result.errors
+        if not row_errors:
+            return case_submitted(self.request, result.case)
+        data = error_workbook(self.rows, row_errors)
+        self.request.session[BULK_ERRORS_KEY] = base64.b64encode(data).decode("ascii")
+        status = 200
+        if result.case is None:
+            form.add_error(
+                None,
+                f"所有数据行（{len(row_errors)} 处错误）均未通过校验，未保存任何数据；请下载错误清单修改后重新上传",
+            )
+            status = 400
+        else:
+            messages.warning(
+                self.request,
+                f"已提交 {result.valid} 人（业务流水号 {result.case.number}），"
+                f"另有 {len(row_errors)} 处错误的数据行未提交",
+            )
+        shown = [{"row": e.row, "field": COLUMN_NAMES.get(e.field, e.field), "message": e.message} for e in row_errors]
+        return self.render(form, status=status, result=result, row_errors=shown[:500], row_error_total=len(row_errors))
+
+
+person_bulk_view = PersonBulkView.as_view()
 
 
 @catalog_view("01010201")
@@ -223,30 +190,42 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "registration/person_detail.html", context)
 
 
-class PersonChangeView(ItemFormView):
-    """01010202 个人变更登记: basic details (name change with material), insurance add/停保/续保, payment."""
+class _PersonItemView(ItemFormView):
+    """A form about one person of the clerk's scope (the catalogue menu starts from the person search)."""
 
-    item_code = "01010202"
     menu_start = "registration:person-list"
-    template_name = "registration/person_change.html"
 
     def get_subject(self, person_id):
         return person_get_for(actor=self.request.user, person_id=person_id)
-
-    def get_form(self):
-        post = self.request.method == "POST"
-        return f.PersonChangeForm(
-            self.request.POST or None,
-            self.request.FILES or None,
-            person=self.subject,
-            initial=None if post else _person_initial(self.subject),
-        )
 
     def get_context_data(self, **extra) -> dict:
         return super().get_context_data(person=self.subject, **extra)
 
     def back_url(self) -> str:
         return reverse("registration:person-detail", args=[self.subject.pk])
+
+
+class PersonChangeView(_PersonItemView):
+    """01010202 个人变更登记: basic details (name change with material), insurance add/停保/续保, payment."""
+
+    item_code = "01010202"
+    template_name = "registration/person_change.html"
+    form_class = f.PersonChangeForm
+
+    def get_initial(self) -> dict:
+        """The person's current details, this month and the usual material."""
+        person = self.subject
+        data = {name: getattr(person, name) for name in f.PERSON_BASIC_FIELDS}
+        return data | {
+            "contribution_method": person.contribution_method,
+            "benefit_bank_name": person.benefit_bank_name,
+            "benefit_bank_account": person.benefit_bank_account,
+            "change_month": f"{timezone.localdate():%Y-%m}",
+            "material_kind": "户籍证明",
+        }
+
+    def get_form_kwargs(self) -> dict:
+        return {"person": self.subject}
 
     def submit(self, form, person) -> Case:
         return person_change(
@@ -265,38 +244,16 @@ class PersonChangeView(ItemFormView):
 person_change_view = PersonChangeView.as_view()
 
 
-def _person_initial(person: Person) -> dict:
-    data = {name: getattr(person, name) for name in f.PERSON_BASIC_FIELDS}
-    data |= {
-        "contribution_method": person.contribution_method,
-        "benefit_bank_name": person.benefit_bank_name,
-        "benefit_bank_account": person.benefit_bank_account,
-        "change_month": f"{timezone.localdate():%Y-%m}",
-        "material_kind": "户籍证明",
-    }
-    return data
-
-
-class PersonTerminateView(ItemFormView):
+class PersonTerminateView(_PersonItemView):
     """01010203 社会保险关系终止: death, emigration, duplicate enrolment or other — ends every enrolment."""
 
     item_code = "01010203"
-    menu_start = "registration:person-list"
     title, submit_label, danger = "社会保险关系终止", "提交关系终止", True
     intro = "终止后该人员的全部参保关系结束（死亡、出国（境）定居、重复参保等）。"
     form_class = f.PersonTerminateForm
 
-    def get_subject(self, person_id):
-        return person_get_for(actor=self.request.user, person_id=person_id)
-
     def get_initial(self) -> dict:
         return {"end_date": timezone.localdate().isoformat()}
-
-    def get_context_data(self, **extra) -> dict:
-        return super().get_context_data(person=self.subject, **extra)
-
-    def back_url(self) -> str:
-        return reverse("registration:person-detail", args=[self.subject.pk])
 
     def submit(self, form, person) -> Case:
         return person_terminate(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,21 +11,15 @@ from django.utils import timezone
 
 from shebao.core import validation as v
 from shebao.core.access import cases_for, has_grant
-from shebao.core.catalog import catalog_view
 from shebao.core.choices import Action, CaseStatus, Role
 from shebao.core.errors import ApplicationError
 from shebao.core.forms import ServiceForm
 from shebao.core.models import Case
-from shebao.core.views import (
-    grant_required,
-    paginate,
-    role_required,
-)
+from shebao.core.views import ItemFormView, paginate, role_required
 
 from .. import forms as f
 from ..choices import (
     EnrolmentStatus,
-    PersonCategory,
     PersonStatus,
 )
 from ..models import Employer, Enrolment, Person
@@ -35,17 +28,13 @@ from ..selectors import (
     employee_counts,
     employees_of,
     enrolments_of,
+    person_get_for,
 )
 from ..services import (
     person_change,
-    person_enrol,
 )
-from .common import _employer_or_404, _person_or_404, _submit
-from .persons import _bulk
-
-XLSX = settings.SHEBAO_UPLOAD_TYPES[".xlsx"]
-BULK_ERRORS_KEY = "registration.bulk_errors"
-
+from .common import _employer_or_404, _person_or_404
+from .persons import PersonBulkView, PersonEnrolView
 
 # --------------------------------------------------------------------------------------------------------------
 # Employer portal (网上经办)
@@ -107,85 +96,74 @@ def portal_employees(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/portal_employees.html", context)
 
 
-@catalog_view("01010201")
-@role_required(Role.EMPLOYER)
-def portal_enrol(request: HttpRequest) -> HttpResponse:
+class _OwnUnit:
+    """A portal page of the employer's own unit (the subject is always the user's unit, whatever is posted)."""
+
+    role = Role.EMPLOYER
+
+    def get_subject(self):
+        return _my_unit(self.request)
+
+    def get_context_data(self, **extra) -> dict:
+        return super().get_context_data(portal=True, **extra)
+
+
+class PortalEnrolView(_OwnUnit, PersonEnrolView):
     """01010201 网上增员: the unit declares one new employee; the agency accepts and reviews it."""
-    employer = _my_unit(request)
-    form = f.PersonEnrolForm(
-        request.POST or None,
-        employer=employer,
-        initial={"start_month": f"{timezone.localdate():%Y-%m}", "ethnicity": "汉族"},
-    )
-
-    def call() -> Case:
-        return person_enrol(
-            actor=request.user, data=form.service_data(), employer=employer, category=PersonCategory.EMPLOYEE
-        )
-
-    return _submit(
-        request,
-        form,
-        call,
-        "registration/person_enrol.html",
-        {"employer": employer, "code": "01010201", "portal": True},
-    )
 
 
-@catalog_view("01010201")
-@role_required(Role.EMPLOYER)
-def portal_enrol_bulk(request: HttpRequest) -> HttpResponse:
+portal_enrol = PortalEnrolView.as_view()
+
+
+class PortalBulkView(_OwnUnit, PersonBulkView):
     """01010201 网上批量增员: the unit uploads the Excel template."""
-    employer = _my_unit(request)
-    return _bulk(
-        request,
-        employer=employer,
-        template="registration/person_bulk.html",
-        context={"employer": employer, "code": "01010201", "portal": True},
-    )
 
 
-@catalog_view("01010202")
-@role_required(Role.EMPLOYER)
-def portal_leave(request: HttpRequest, person_id: int) -> HttpResponse:
+portal_enrol_bulk = PortalBulkView.as_view()
+
+
+class PortalLeaveView(ItemFormView):
     """01010202 网上减员: 停保 of every insurance type the employee holds with the unit, with the reason."""
-    employer = _my_unit(request)
-    person = _person_or_404(request, person_id)
-    active = list(
-        person.enrolments.filter(status=EnrolmentStatus.ACTIVE, employer=employer)
-        .select_related("insurance_type")
-        .order_by("insurance_type_id")
-    )
-    form = f.LeaveForm(request.POST or None, initial={"change_month": f"{timezone.localdate():%Y-%m}"})
 
-    def call() -> Case:
-        if not active:
+    item_code = "01010202"
+    role = Role.EMPLOYER
+    title, submit_label = "减员", "提交减员申请"
+    intro = "自减员月份起，该职工在本单位参加的以下险种暂停缴费（停保），经办机构受理复核后生效。"
+    form_class = f.LeaveForm
+
+    def get_subject(self, person_id):
+        self.employer = _my_unit(self.request)
+        person = person_get_for(actor=self.request.user, person_id=person_id)
+        self.active = list(
+            person.enrolments.filter(status=EnrolmentStatus.ACTIVE, employer=self.employer)
+            .select_related("insurance_type")
+            .order_by("insurance_type_id")
+        )
+        return person
+
+    def get_initial(self) -> dict:
+        return {"change_month": f"{timezone.localdate():%Y-%m}"}
+
+    def get_context_data(self, **extra) -> dict:
+        context = {"person": self.subject, "employer": self.employer, "portal": True, "leave_types": self.active}
+        return super().get_context_data(**context, **extra)
+
+    def back_url(self) -> str:
+        return reverse("registration:portal-employees")
+
+    def submit(self, form, person) -> Case:
+        if not self.active:
             raise ApplicationError("该职工没有在本单位参保缴费的险种，无需减员", field="non_field_errors")
         return person_change(
-            actor=request.user,
+            actor=self.request.user,
             person=person,
-            suspend_insurances=[e.insurance_type_id for e in active],
+            suspend_insurances=[e.insurance_type_id for e in self.active],
             change_month=form.value("change_month") or None,
             reason=form.value("reason"),
         )
 
-    return _submit(
-        request,
-        form,
-        call,
-        "registration/simple_form.html",
-        {
-            "person": person,
-            "employer": employer,
-            "code": "01010202",
-            "title": "减员",
-            "submit": "提交减员申请",
-            "back": reverse("registration:portal-employees"),
-            "portal": True,
-            "leave_types": active,
-            "intro": "自减员月份起，该职工在本单位参加的以下险种暂停缴费（停保），经办机构受理复核后生效。",
-        },
-    )
+
+portal_leave = PortalLeaveView.as_view()
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -251,23 +229,26 @@ class ContactChangeForm(ServiceForm):
         return {"phone": self.value("phone"), "address": self.value("address")}
 
 
-@catalog_view("01010202")
-@role_required(Role.INSURED)
-@grant_required("01010202")
-def insured_change(request: HttpRequest) -> HttpResponse:
+class InsuredChangeView(ItemFormView):
     """01010202 变更联系方式 online: the insured person changes their own phone and address; the agency reviews."""
-    person = _me(request)
-    form = ContactChangeForm(
-        request.POST or None, initial={"phone": person.phone, "address": person.address}, auto_id="id_%s"
-    )
 
-    def call() -> Case:
-        return person_change(actor=request.user, person=person, changes=form.changes())
+    item_code = "01010202"
+    role = Role.INSURED
+    template_name = "registration/insured_change.html"
+    form_class = ContactChangeForm
 
-    return _submit(
-        request,
-        form,
-        call,
-        "registration/insured_change.html",
-        {"person": person, "code": "01010202", "cases": _my_changes(request, person)[:10]},
-    )
+    def get_subject(self):
+        return _me(self.request)
+
+    def get_initial(self) -> dict:
+        return {"phone": self.subject.phone, "address": self.subject.address}
+
+    def get_context_data(self, **extra) -> dict:
+        cases = _my_changes(self.request, self.subject)[:10]
+        return super().get_context_data(person=self.subject, cases=cases, **extra)
+
+    def submit(self, form, person) -> Case:
+        return person_change(actor=self.request.user, person=person, changes=form.changes())
+
+
+insured_change = InsuredChangeView.as_view()

@@ -43,7 +43,7 @@ def test_api_full_width_copy_finds_the_enrolled_person(api, clerk, approve, make
 
     twin = {**data, "id_number": data["id_number"].translate(FULL_WIDTH)}
     res = api(clerk).post("/api/v1/persons/", {"employer": employer.pk, **twin}, format="json")
-    assert res.status_code == 400, res.json()
+    assert res.status_code == 409, res.json()  # the same person, already enrolled
     assert "已有有效的" in str(res.json()["errors"])
     assert list(Person.objects.values_list("id_number", flat=True)) == [data["id_number"]]
 

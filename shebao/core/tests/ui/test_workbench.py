@@ -176,6 +176,15 @@ def test_case_detail_renders_payload_readably(client, clerk, window_case):
     assert "申报" in html and "受理" in html  # history
 
 
+def test_a_payload_not_of_the_items_types_is_listed_as_is(client, clerk, window_case):
+    """The item's presenter reads its typed payload; a case row made by hand (no type tag) is shown generically."""
+    Case.objects.filter(pk=window_case.pk).update(payload={"name": "手工录入的单位", "note": "无类型"})
+    response = _client(client, clerk).get(reverse("core:case-detail", args=[window_case.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "手工录入的单位" in html and "无类型" in html
+
+
 def test_out_of_scope_case_is_404(client, clerk_b, window_case):
     c = _client(client, clerk_b)
     assert c.get(reverse("core:case-detail", args=[window_case.pk])).status_code == 404

@@ -237,8 +237,21 @@ def test_enrol_twice_same_insurance_refused(api, clerk, approve, make_employer):
     employer = make_employer()
     person = _enrol(api, clerk, approve, employer)
     res = api(clerk).post(PERSONS, {"employer": employer.pk, **person_data(id_number=person.id_number)}, format="json")
-    assert res.status_code == 400
-    assert "insurances" in res.json()["errors"]
+    assert res.status_code == 409  # already enrolled: a conflict, as every item's duplicate
+    assert "已有有效的" in res.json()["errors"]["insurances"][0]
+
+
+def test_enrol_while_a_case_for_the_id_is_pending_is_409_naming_it(api, clerk, make_employer):
+    employer, other = make_employer(), make_employer()
+    data = person_data()
+    first = api(clerk).post(PERSONS, {"employer": employer.pk, **data}, format="json")
+    assert first.status_code == 201
+    res = api(clerk).post(PERSONS, {"employer": other.pk, **data}, format="json")
+    assert res.status_code == 409, res.json()
+    case = first.json()
+    message = res.json()["errors"]["id_number"][0]
+    assert message == f"该人员已有在办的「{case['item_name']}」业务（业务流水号 {case['number']}），请勿重复申报"
+    assert Case.objects.filter(item_id="01010201").count() == 1
 
 
 # --- scope --------------------------------------------------------------------------------------------------------

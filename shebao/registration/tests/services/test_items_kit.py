@@ -167,7 +167,6 @@ class TestPersonEnrolKit(ItemTestCase):
     item_code = "01010201"
     bad_field = "id_number"
     saved_models = (Person, Enrolment)
-    duplicate_status = 400  # the pending case is reported with the other row errors, on the ID number
 
     def subject(self, kit):
         return _employer(kit)

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from shebao.conftest import make_user, person_data
-from shebao.core.cases import case_accept, case_approve
+from shebao.core.cases import case_accept, case_approve, pending_message
 from shebao.core.choices import CaseStatus, Channel, Role
-from shebao.core.errors import ApplicationError, NotFoundError
+from shebao.core.errors import ApplicationError, ConflictError, NotFoundError
 from shebao.core.identifiers import id_check_digit, mask_id
 from shebao.core.models import AuditEvent, Case
 from shebao.core.synthetic import citizen_id
@@ -144,6 +144,7 @@ def test_one_person_per_id_across_the_system(clerk, reviewer, clerk_b, reviewer_
             actor=clerk_b, employer=employer_b, data=person_data(id_number=person.id_number, insurances=["110"])
         ),
         field="insurances",
+        status=409,  # already enrolled: a conflict with the records, not bad input
         nothing_saved=SAVED,
     )
     assert "已有有效的企业职工基本养老保险" in error.errors["insurances"][0]
@@ -154,12 +155,18 @@ def test_second_enrolment_refused_at_submission_naming_the_pending_case(clerk, r
     employer, other = make_employer(), make_employer()
     data = person_data(insurances=["110"])
     first = person_enrol(actor=clerk, employer=employer, data=data)
-    with pytest.raises(ApplicationError) as exc:
-        person_enrol(actor=clerk, employer=other, data=data)  # the first is still pending
-    assert first.number in exc.value.errors["id_number"][0]
+    error = assert_refused(
+        lambda: person_enrol(actor=clerk, employer=other, data=data),  # the first is still pending
+        field="id_number",
+        status=409,  # as every item's second open case (core.cases refuses those with a ConflictError)
+        nothing_saved=SAVED,
+    )
+    assert isinstance(error, ConflictError)
+    assert error.errors["id_number"] == [pending_message(first, "该人员")]
+    assert error.message == f"该人员已有在办的「{first.item.full_name}」业务（业务流水号 {first.number}），请勿重复申报"
     assert Case.objects.filter(item_id="01010201").count() == 1
     case_approve(actor=reviewer, case=first)
-    with pytest.raises(ApplicationError):  # once approved, the active enrolment itself refuses it
+    with pytest.raises(ConflictError):  # once approved, the active enrolment itself refuses it
         person_enrol(actor=clerk, employer=other, data=data)
     assert Enrolment.objects.filter(insurance_type_id="110", status="active").count() == 1
     assert Person.objects.count() == 1

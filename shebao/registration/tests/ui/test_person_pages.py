@@ -134,6 +134,19 @@ def test_enrol_bad_id_rerenders_with_chinese_error_and_saves_nothing(c, make_emp
     assert not Case.objects.filter(item_id="01010201").exists() and not Person.objects.exists()
 
 
+def test_enrol_while_a_case_for_the_id_is_pending_is_409_naming_it(c, make_employer):
+    employer = make_employer()
+    url = f"{reverse('registration:person-enrol')}?employer={employer.pk}"
+    data = person_data(n=506, start_month=THIS_MONTH)
+    assert c.post(url, data).status_code == 302
+    first = Case.objects.get(item_id="01010201")
+    response = c.post(url, data)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert f"业务流水号 {first.number}" in html and 'id="id_id_number_errors"' in html
+    assert Case.objects.filter(item_id="01010201").count() == 1
+
+
 def test_enrol_employee_without_unit_is_400(c):
     data = {**person_data(n=505, start_month=THIS_MONTH), "category": "employee", "employer": ""}
     response = c.post(reverse("registration:person-enrol"), data)
@@ -225,6 +238,13 @@ def _change_form(person: Person, **overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def test_change_form_shows_the_current_details(c, make_employer, make_person):
+    person = make_person(make_employer(), phone="13912345678")
+    html = c.get(reverse("registration:person-change", args=[person.pk])).content.decode()
+    for value in (person.name, "13912345678", THIS_MONTH, "户籍证明"):
+        assert f'value="{value}"' in html, value
 
 
 def test_name_change_needs_material(c, make_employer, make_person):

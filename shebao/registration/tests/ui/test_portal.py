@@ -138,3 +138,27 @@ def test_insured_person_page(client, make_employer, make_person):
     assert "个人网上服务" in html
     # A portal user is sent to their own page rather than another portal.
     assert client.get(reverse("registration:portal-home"))["Location"] == reverse("registration:insured-home")
+
+
+def test_portal_forms_are_403_without_the_online_grant(portal, unit, make_person):
+    """The portal forms check the unit's online grant before any work, like every item form."""
+    from shebao.core.choices import Action
+    from shebao.core.models import RoleGrant
+
+    person = make_person(unit)
+    RoleGrant.objects.filter(role=Role.EMPLOYER, action=Action.HANDLE).delete()
+    before = Case.objects.count()
+    for url in (
+        reverse("registration:portal-enrol"),
+        reverse("registration:portal-enrol-bulk"),
+        reverse("registration:portal-leave", args=[person.pk]),
+    ):
+        for response in (portal.get(url), portal.post(url, {"change_month": THIS_MONTH, "reason": "解除劳动关系"})):
+            assert response.status_code == 403, url
+            assert "经办权限" in response.content.decode()
+    assert Case.objects.count() == before
+
+
+def test_staff_are_sent_away_from_portal_forms(client, clerk):
+    client.force_login(clerk)
+    assert client.get(reverse("registration:portal-enrol"))["Location"] == reverse("core:dashboard")
