@@ -7,7 +7,7 @@ The result is stored in the run (`BatchRun.params["resolved"]`) when it is plann
 process or Celery worker, applies exactly the same values, and the run shows afterwards which values it applied.
 
 Per agency region (`RateSet`):
-- `year`: the contribution year of the month (`contribution.year_start_month`, calendar year when not configured);
+- `year`: the contribution year of the month (`contribution.year_start_month`, as 020102 reads it);
 - `due_date`: day `contribution.due_day` of the month;
 - `undeclared_ratio`: `contribution.undeclared_ratio` (110%, 社会保险费征缴暂行条例第十条);
 - `employee`: per insurance type the employer and individual rate (410: the individual rate only — the employer's
@@ -27,6 +27,8 @@ from shebao.core.errors import ApplicationError
 from shebao.rules import contributions as c
 from shebao.rules import late_fees as lf
 from shebao.rules.source import CachedSource, ParamSource
+
+from .wages_rules import contribution_year_of
 
 INJURY = "410"
 EMPLOYEE_TYPES = c.RATED_TYPES  # 110 120 210 310 410 510: a rate on a monthly base
@@ -102,15 +104,6 @@ class RunRates:
         )
 
 
-def contribution_year_of(month: dt.date, region: str | None, params: ParamSource) -> int:
-    """The contribution year (缴费年度) a month belongs to: `contribution.year_start_month` (1 when not configured)."""
-    key = "contribution.year_start_month"
-    start = 1
-    if params.exists(key, region):
-        start = c.read(params, key, region, dt.date(month.year, 1, 1), field="month").as_int()
-    return month.year if month.month >= start else month.year - 1
-
-
 def _rate_or_none(params: ParamSource, **kwargs) -> c.Rates | None:
     """The rates of one type in the month, or None when the type has no rate in force then (e.g. 120 before 2014-10)."""
     try:
@@ -158,7 +151,7 @@ def resolve_rate_set(month: dt.date, region: str, params: ParamSource) -> RateSe
     ratio = c.read(params, "contribution.undeclared_ratio", region, month, field="month").as_decimal()
     return RateSet(
         region=region,
-        year=contribution_year_of(month, region, params),
+        year=contribution_year_of(month, region, params=params),
         due_date=lf.due_date(month=month, region=region, params=params).date,
         undeclared_ratio=ratio,
         employee=employee,
