@@ -235,10 +235,13 @@ def _floor(run_id: int) -> tuple[float, int]:
         try:
             buffer.seek(0)
             started = time.perf_counter()
-            with transaction.atomic(), connection.cursor() as cur:
-                with cur.copy(f"COPY bench_scratch_receivable ({cols}) FROM STDIN") as copy:
-                    while data := buffer.read(1 << 20):
-                        copy.write(data)
+            with (
+                transaction.atomic(),
+                connection.cursor() as cur,
+                cur.copy(f"COPY bench_scratch_receivable ({cols}) FROM STDIN") as copy,
+            ):
+                while data := buffer.read(1 << 20):
+                    copy.write(data)
             seconds = time.perf_counter() - started
             with connection.cursor() as cur:
                 cur.execute("SELECT count(*) FROM bench_scratch_receivable")
