@@ -95,15 +95,16 @@ def plan(run: BatchRun) -> list[tuple[int, int]]:
 def execute(run: BatchRun, chunk) -> int:
     """One chunk: settlements, undeclared lines and person lines of its employers (or its flexible workers)."""
     rates = run_rates(run)
+    set_based = connection.vendor == "postgresql" and not run.params.get("portable")
     if chunk.key_to < 0:
         lo, hi = -chunk.key_to, -chunk.key_from
-        if connection.vendor == "postgresql":
+        if set_based:
             return pg.flexible_lines(run, rates, lo, hi)
         return _flexible_lines_python(run, rates, lo, hi)
     lo, hi = chunk.key_from, chunk.key_to
     rows = settle_declared(run, rates, lo, hi)
     rows += assess_undeclared(run, rates, lo, hi)
-    if connection.vendor == "postgresql" and not run.params.get("portable"):
+    if set_based:
         return rows + pg.employee_lines(run, rates, lo, hi, sorted(_unsettled_undeclared(rates, lo, hi)))
     return rows + _employee_lines_python(run, rates, lo, hi)
 
