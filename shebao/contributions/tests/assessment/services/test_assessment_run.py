@@ -92,7 +92,7 @@ def test_work_injury_takes_the_employers_own_rate_in_force_that_month(agencies, 
     rated, (p1,) = unit(agencies["a"], persons=1, bases=("10000.00",), risk_class=3)
     injury_rate(rated, "0.0084", valid_from=dt.date(2026, 1, 1), risk_class=3, grade="1.2")
     injury_rate(rated, "0.0056", valid_from=dt.date(2026, 11, 1), risk_class=3, grade="0.8")  # not yet in force
-    unrated, (p2,) = unit(agencies["a"], persons=1, bases=("10000.00",), risk_class=3)
+    _unrated, (p2,) = unit(agencies["a"], persons=1, bases=("10000.00",), risk_class=3)
     run_month(clerk)
     got = lines(insurance_type_id="410")
     assert got[(p1.pk, "410")][1:3] == (Decimal("0.0084"), Decimal("84.00"))
@@ -100,7 +100,7 @@ def test_work_injury_takes_the_employers_own_rate_in_force_that_month(agencies, 
 
 
 def test_only_enrolments_in_force_that_month_are_assessed(agencies, clerk):
-    employer, (active, later, suspended, ended_in_month) = unit(agencies["a"], persons=4, types=("110",))
+    _employer, (active, later, suspended, ended_in_month) = unit(agencies["a"], persons=4, types=("110",))
     Enrolment.objects.filter(person=later).update(start_month=dt.date(2026, 11, 1))
     Enrolment.objects.filter(person=suspended).update(status=EnrolmentStatus.SUSPENDED, end_month=dt.date(2026, 9, 1))
     Enrolment.objects.filter(person=ended_in_month).update(status=EnrolmentStatus.ENDED, end_month=OCT)
@@ -149,7 +149,7 @@ def test_the_base_in_force_is_the_latest_not_superseded_one_of_the_year(agencies
 
 
 def test_a_person_without_a_base_is_left_out(agencies, clerk):
-    employer, (with_base, without) = unit(agencies["a"], persons=2, types=("110",))
+    _employer, (with_base, without) = unit(agencies["a"], persons=2, types=("110",))
     ContributionBase.objects.filter(person=without).delete()
     run = run_month(clerk)
     assert set(lines(batch_run=run)) == {(with_base.pk, "110")}

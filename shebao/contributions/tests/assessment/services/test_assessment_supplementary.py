@@ -115,7 +115,7 @@ def _undeclared_unit(agencies, **kw):
 
 
 def test_an_undeclared_employer_is_assessed_at_110_percent_of_last_month(agencies, clerk):
-    employer, people = _undeclared_unit(agencies)
+    employer, _people = _undeclared_unit(agencies)
     run_month(clerk, month="2026-09")  # no amount before September: its persons are assessed on their bases
     september = Receivable.objects.filter(period=SEP, employer=employer)
     assert september.count() == 8 and not september.filter(person__isnull=True).exists()
