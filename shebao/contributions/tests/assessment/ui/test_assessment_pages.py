@@ -111,3 +111,58 @@ def test_the_portal_bill(assessed, agencies, client):
     other_user = EmployerUserFactory(employer=unit(agencies["a"], persons=1)[0])
     other = login(client, other_user).get(reverse("contributions:assessment-bill"), {"month": "2026-10"})
     assert people[1].name not in other.content.decode()
+
+
+# -- no per-row queries (shebao/tests/test_query_counts.py) -----------------------------------------------------------
+
+
+def _line(employer, person, code="110"):
+    import datetime as dt
+    from decimal import Decimal
+
+    return Receivable.objects.create(
+        kind="assessment",
+        agency=employer.agency,
+        employer=employer,
+        person=person,
+        insurance_type_id=code,
+        period=dt.date(2026, 10, 1),
+        base=Decimal("5000.00"),
+        employer_rate=Decimal("0.16"),
+        employer_amount=Decimal("800.00"),
+        individual_rate=Decimal("0.08"),
+        individual_amount=Decimal("400.00"),
+        due_date=dt.date(2026, 10, 15),
+    )
+
+
+def test_month_page_queries_do_not_grow_with_employers(agencies, clerk, client):
+    from shebao.tests.test_query_counts import Rows, assert_constant_queries
+
+    def make(i):
+        employer, (person,) = unit(agencies["a"], persons=1)
+        _line(employer, person)
+
+    login(client, clerk)
+    assert_constant_queries(lambda: client.get(MONTH, {"month": "2026-10"}), Rows(make))
+
+
+def test_bill_queries_do_not_grow_with_persons(agencies, clerk, client):
+    from shebao.registration.tests.factories import PersonFactory
+    from shebao.tests.test_query_counts import Rows, assert_constant_queries
+    from shebao.testing import api_client_for
+
+    employer, _ = unit(agencies["a"], persons=0)
+
+    def make(i):
+        person = PersonFactory(employer=employer, agency=employer.agency, enrolments=[])
+        _line(employer, person, "110")
+        _line(employer, person, "310")
+
+    grow = Rows(make)
+    url = reverse("contributions:assessment-employer", args=[employer.pk])
+    login(client, clerk)
+    assert_constant_queries(lambda: client.get(url, {"month": "2026-10"}), grow)
+    api = api_client_for(clerk)
+    bill = f"/api/v1/employers/{employer.pk}/bill/"
+    assert_constant_queries(lambda: api.get(bill, {"month": "2026-10", "page_size": 50}), grow)
