@@ -105,7 +105,7 @@ def test_list_and_detail_are_scoped_to_the_region(assessed, clerk, clerk_b, api)
 
 
 def test_the_employer_sees_its_bill_and_no_other(assessed, agencies, api):
-    employer, people, _ = assessed
+    employer, _people, _ = assessed
     user = EmployerUserFactory(employer=employer)
     res = api(user).get(f"/api/v1/employers/{employer.pk}/bill/", {"month": "2026-10"})
     assert res.status_code == 200, res.json()

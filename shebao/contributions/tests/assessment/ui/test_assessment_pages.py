@@ -69,7 +69,7 @@ def test_the_month_summary_by_insurance_type_and_employer(assessed, clerk, clien
     html = page.content.decode()
     assert page.status_code == 200
     assert 'data-testid="total-all"' in html and employer.name in html and f"#{run.pk}" in html
-    total = sum((r.employer_amount + r.individual_amount for r in Receivable.objects.all()))
+    total = sum(r.employer_amount + r.individual_amount for r in Receivable.objects.all())
     assert f">{total}</td>" in html
     assert client.get(MONTH).status_code == 200  # the latest assessed month by default
     bad = client.get(MONTH, {"month": "2026-13"})
@@ -106,7 +106,7 @@ def test_the_portal_bill(assessed, agencies, client):
     html = page.content.decode()
     assert page.status_code == 200 and "我的账单" in html and 'data-testid="bill-due">2026-10-15' in html
     assert people[1].name in html and people[1].id_number not in html
-    total = sum((r.employer_amount + r.individual_amount for r in Receivable.objects.filter(employer=employer)))
+    total = sum(r.employer_amount + r.individual_amount for r in Receivable.objects.filter(employer=employer))
     assert f'data-testid="bill-total">{total}<' in html
     other_user = EmployerUserFactory(employer=unit(agencies["a"], persons=1)[0])
     other = login(client, other_user).get(reverse("contributions:assessment-bill"), {"month": "2026-10"})
@@ -149,8 +149,8 @@ def test_month_page_queries_do_not_grow_with_employers(agencies, clerk, client):
 
 def test_bill_queries_do_not_grow_with_persons(agencies, clerk, client):
     from shebao.registration.tests.factories import PersonFactory
-    from shebao.tests.test_query_counts import Rows, assert_constant_queries
     from shebao.testing import api_client_for
+    from shebao.tests.test_query_counts import Rows, assert_constant_queries
 
     employer, _ = unit(agencies["a"], persons=0)
 
