@@ -80,6 +80,7 @@ class Receivable(models.Model):
             models.Index(fields=["employer", "period"], name="receivable_employer_period"),
             models.Index(fields=["person", "period"], name="receivable_person_period"),
             models.Index(fields=["agency", "period"], name="receivable_agency_period"),
+            models.Index(fields=["batch_run"], condition=models.Q(batch_run__isnull=False), name="receivable_run"),
             models.Index(fields=["case"], condition=models.Q(case__isnull=False), name="receivable_case"),
             models.Index(fields=["reverses"], condition=models.Q(reverses__isnull=False), name="receivable_reverses"),
         ]
