@@ -25,6 +25,7 @@ class ReceivableKind(models.TextChoices):
     ADJUSTMENT = "adjustment", "基数/费率调整差额"
     LATE_FEE = "late_fee", "滞纳金"
     REFUND = "refund", "退费"
+    SETTLEMENT = "settlement", "未申报暂定额结算"
 
 
 # Kinds produced by the monthly assessment runs: at most one such line per person (or employer), type and month.

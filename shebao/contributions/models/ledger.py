@@ -17,6 +17,11 @@ from ..choices import ASSESSED_KINDS, PaymentChannel, ReceivableKind
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 8, "decimal_places": 6}
+# The receivable ledger takes ~5 million lines a month per million insured: its references are checked by its writers
+# (every line is selected from the rows it names) and by `ledger_orphans`, not by per-row constraint triggers, and
+# are indexed only where a query needs them (docs/decisions.md, "Receivable ledger"). Deleting what a line names is
+# still refused by Django (PROTECT), and persons, employers and agencies are never deleted.
+LEDGER_REF = {"on_delete": models.PROTECT, "related_name": "+", "db_constraint": False, "db_index": False}
 
 
 class Receivable(models.Model):
@@ -25,13 +30,15 @@ class Receivable(models.Model):
     A person line carries both parts of one insurance type for one month (employer and individual amounts, each
     rounded to the fen once); an employer-level line (110% of last month for an undeclared employer) has no person.
     The monthly runs never assess a person (or an undeclared employer) twice for a type and month: unique indexes.
+    Each line written by a batch run names it (`batch_run`): a line is owned by exactly one run. A settlement line
+    (未申报暂定额结算) reverses one undeclared line once the employer has declared (unique on `reverses`).
     """
 
     kind = models.CharField("核定类别", max_length=12, choices=ReceivableKind.choices)
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", verbose_name="经办机构")
-    employer = models.ForeignKey(Employer, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    insurance_type = models.ForeignKey(InsuranceType, on_delete=models.PROTECT, verbose_name="险种")
+    agency = models.ForeignKey(Agency, verbose_name="经办机构", **LEDGER_REF)
+    employer = models.ForeignKey(Employer, null=True, blank=True, **LEDGER_REF)
+    person = models.ForeignKey(Person, null=True, blank=True, **LEDGER_REF)
+    insurance_type = models.ForeignKey(InsuranceType, verbose_name="险种", **LEDGER_REF)
     period = models.DateField("费款所属期")  # first day of the month
     base = models.DecimalField("缴费基数", **MONEY, default=0)
     employer_rate = models.DecimalField("单位费率", **RATE, default=0)
@@ -39,9 +46,9 @@ class Receivable(models.Model):
     individual_rate = models.DecimalField("个人费率", **RATE, default=0)
     individual_amount = models.DecimalField("个人应缴", **MONEY, default=0)
     due_date = models.DateField("缴费截止日")
-    batch_run_id = models.BigIntegerField("核定批次", null=True, blank=True, db_index=True)
-    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    reverses = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    batch_run = models.ForeignKey("core.BatchRun", null=True, blank=True, verbose_name="核定批次", **LEDGER_REF)
+    case = models.ForeignKey(Case, null=True, blank=True, **LEDGER_REF)
+    reverses = models.ForeignKey("self", null=True, blank=True, **LEDGER_REF)
     note = models.CharField("说明", max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -59,6 +66,11 @@ class Receivable(models.Model):
                 condition=models.Q(kind__in=ASSESSED_KINDS, person__isnull=True),
                 name="uniq_assessed_employer_line",
             ),
+            models.UniqueConstraint(
+                fields=["reverses"],
+                condition=models.Q(kind=ReceivableKind.SETTLEMENT),
+                name="uniq_settlement_reverses",
+            ),
             models.CheckConstraint(
                 condition=models.Q(employer__isnull=False) | models.Q(person__isnull=False),
                 name="receivable_has_payer",
@@ -68,6 +80,9 @@ class Receivable(models.Model):
             models.Index(fields=["employer", "period"], name="receivable_employer_period"),
             models.Index(fields=["person", "period"], name="receivable_person_period"),
             models.Index(fields=["agency", "period"], name="receivable_agency_period"),
+            models.Index(fields=["batch_run"], condition=models.Q(batch_run__isnull=False), name="receivable_run"),
+            models.Index(fields=["case"], condition=models.Q(case__isnull=False), name="receivable_case"),
+            models.Index(fields=["reverses"], condition=models.Q(reverses__isnull=False), name="receivable_reverses"),
         ]
 
     def __str__(self) -> str:
