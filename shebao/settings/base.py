@@ -224,6 +224,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},  # no badge from validator.swagger.io
     "ENUM_NAME_OVERRIDES": {
+        "RestructureKindEnum": [("split", "分立"), ("merge", "合并")],
+        "BaseDeterminationKindEnum": "shebao.contributions.services.wages_bases.KIND_CHOICES",
+        "TerminationReasonEnum": "shebao.registration.choices.TerminationReason",
+        "RateChangeReasonEnum": "shebao.contributions.choices.RateChangeReason",
+        "BackPaymentReasonEnum": "shebao.contributions.choices.BackPaymentReason",
+        "BaseAdjustmentSourceEnum": "shebao.contributions.services.wages_adjust.SOURCE_CHOICES",
         "CaseStatusEnum": "shebao.core.choices.CaseStatus",
         "EmployerStatusEnum": "shebao.registration.choices.EmployerStatus",
         "PersonStatusEnum": "shebao.registration.choices.PersonStatus",

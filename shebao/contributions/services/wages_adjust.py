@@ -57,6 +57,7 @@ SOURCES = {
     "self_report": "单位自查申报",
     "policy": "国家规定调整",
 }
+SOURCE_CHOICES = list(SOURCES.items())  # the API schema names this enum (settings ENUM_NAME_OVERRIDES)
 # The unit's fault (under-declared wages): the difference carries the late fee from each month's due date.
 LATE_FEE_SOURCES = ("audit", "supervision", "ruling", "self_report")
 OWED_KINDS = (*ASSESSED_KINDS, ReceivableKind.BACK_PAYMENT, ReceivableKind.ADJUSTMENT)

@@ -37,6 +37,7 @@ from .wages import _parse_wage
 ITEM = "020102"
 NEW_HIRE, REDETERMINE = "new_hire", "redetermine"
 KINDS = {NEW_HIRE: "新参保人员按起薪核定", REDETERMINE: "重新核定"}
+KIND_CHOICES = list(KINDS.items())  # the API schema names this enum (settings ENUM_NAME_OVERRIDES)
 
 
 @dataclass
