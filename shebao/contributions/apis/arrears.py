@@ -224,12 +224,27 @@ class ArrearsOverviewApi(ShebaoApi):
         )
 
 
+class OverdueNoticeSerializer(serializers.Serializer):
+    """020502: one overdue notice as the list returns it."""
+
+    notice = serializers.IntegerField()
+    employer = serializers.IntegerField()
+    employer_name = serializers.CharField()
+    deadline = serializers.DateField()
+    amount = serializers.CharField(help_text="通知金额（元，十进制字符串）")
+    overdue_now = serializers.CharField(help_text="当前逾期欠费（元，十进制字符串）")
+    steps = serializers.ListField(child=serializers.CharField())
+
+    class Meta:
+        ref_name = "ArrearsOverdueNotice"
+
+
 class OverdueNoticesApi(ShebaoApi):
     """020502 逾期未缴: notices whose deadline has passed with the unit still owing (in the agency's subtree)."""
 
     catalog_codes = ("020502",)
 
-    @extend_schema(summary="020502 逾期未缴通知列表", responses=responses({200: OpenApiTypes.OBJECT}))
+    @extend_schema(summary="020502 逾期未缴通知列表", responses=responses({200: OverdueNoticeSerializer(many=True)}))
     def get(self, request):
         require_grant(request.user, "020502", Action.VIEW)
         rows = overdue_notices(actor=request.user)
