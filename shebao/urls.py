@@ -17,8 +17,10 @@ urlpatterns = [
     path("api/v1/", include(("shebao.contributions.api_urls", "api-contributions"))),
     path("api/v1/", include(("shebao.registration.api_urls", "api-registration"))),
     path("api/v1/", include(("shebao.rules.api_urls", "api-rules"))),
+    path("api/v1/", include(("shebao.operations.api_urls", "api-operations"))),
     path("registration/", include(("shebao.registration.urls", "registration"))),
     path("contributions/", include(("shebao.contributions.urls", "contributions"))),
+    path("operations/", include(("shebao.operations.urls", "operations"))),
     path("", include(("shebao.rules.urls", "rules"))),  # 社保费试算 (public)
     path("", include(("shebao.core.urls", "core"))),
 ]

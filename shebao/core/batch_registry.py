@@ -41,8 +41,8 @@ def register_batch_kind(kind: BatchKind) -> BatchKind:
     """Declare a batch kind; a name registered twice, or a malformed one, stops the system at start-up."""
     if not _NAME.match(kind.name) or len(kind.name) > 60:
         raise ImproperlyConfigured(f"批处理类型名 {kind.name!r} 无效：应为 <应用>.<名称>（小写字母、数字、下划线）")
-    if not (len(kind.item_code) in (6, 8) and kind.item_code.isdigit()):
-        raise ImproperlyConfigured(f"批处理类型 {kind.name} 的业务编码 {kind.item_code!r} 无效：应为6或8位数字")
+    if not (len(kind.item_code) in (4, 6, 8) and kind.item_code.isdigit()):
+        raise ImproperlyConfigured(f"批处理类型 {kind.name} 的业务编码 {kind.item_code!r} 无效：应为4、6或8位数字")
     if kind.period not in (PERIOD_MONTH, PERIOD_YEAR):
         raise ImproperlyConfigured(f"批处理类型 {kind.name} 的期间单位 {kind.period!r} 无效：应为 month 或 year")
     if not (callable(kind.plan) and callable(kind.execute)) or (kind.on_finish and not callable(kind.on_finish)):

@@ -91,9 +91,9 @@ APPS: dict[str, AppUi] = {}
 
 
 def register_item(item: BusinessItem) -> BusinessItem:
-    """Declare a business item; a code registered twice (or not 8 digits) stops the system at start-up."""
-    if not (len(item.code) in (6, 8) and item.code.isdigit()):
-        raise ImproperlyConfigured(f"业务编码 {item.code!r} 无效：应为6或8位数字")
+    """Declare a business item; a code registered twice (or not 4, 6 or 8 digits) stops the system at start-up."""
+    if not (len(item.code) in (4, 6, 8) and item.code.isdigit()):
+        raise ImproperlyConfigured(f"业务编码 {item.code!r} 无效：应为4、6或8位数字")
     if item.code in ITEMS:
         raise ImproperlyConfigured(f"业务事项 {item.code} 重复登记（{ITEMS[item.code].services} 与 {item.services}）")
     ITEMS[item.code] = item

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "shebao.core",
     "shebao.registration",
     "shebao.contributions",
+    "shebao.operations",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,3 @@
+"""API v1 routes of cluster 11 (namespace `api-operations`): each area's apis module holds its routes."""
+
+urlpatterns: list = []

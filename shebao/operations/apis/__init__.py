@@ -1,0 +1,1 @@
+"""Cluster 11 API views, one module per area (each with its `urlpatterns`)."""

@@ -1,0 +1,1 @@
+"""Cluster 11 models, one module per area; import them all here so Django finds them."""

@@ -1,0 +1,1 @@
+"""Cluster 11 scoped reads, one module per area."""

@@ -1,0 +1,1 @@
+"""Cluster 11 services, one module per area (the only writers)."""

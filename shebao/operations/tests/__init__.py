@@ -1,0 +1,1 @@
+"""Cluster 11 tests, one package per area."""

@@ -1,0 +1,3 @@
+"""Cluster 11 pages (namespace `operations`): each area's views module holds its routes."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Cluster 11 pages, one module per area (each with its `urlpatterns`)."""
