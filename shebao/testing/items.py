@@ -37,6 +37,21 @@ def materials_waiver(reason: str = WAIVER_REASON) -> SubmittedMaterials:
     return SubmittedMaterials(waiver=reason)
 
 
+def multipart_fields(body: dict) -> dict:
+    """A JSON body as multipart form fields, as `ItemCaseApi` reads them: a list of objects as `name[0]key`, an
+    object as `name.key`, a list of values as repeated keys."""
+    fields: dict = {}
+    for name, value in body.items():
+        if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+            for i, obj in enumerate(value):
+                fields.update({f"{name}[{i}]{key}": v for key, v in obj.items() if v is not None})
+        elif isinstance(value, dict):
+            fields.update({f"{name}.{key}": v for key, v in value.items() if v is not None})
+        else:
+            fields[name] = value
+    return fields
+
+
 def material_uploads(item_code: str) -> dict[str, SimpleUploadedFile]:
     """`material_<n>` → a PDF for each required material: the UI form's and the API multipart body's file fields."""
     return {key: material_pdf() for key, m in material_fields(item_code) if m.required}
@@ -90,7 +105,9 @@ class Submission:
         """POST the API request: multipart with the files, or JSON (with `materials_waiver` for a waiver)."""
         body = dict(self.api_body)
         if self.materials == "files" and required_materials(self.code):
-            return client.post(self.api_url, {**body, **material_uploads(self.code)}, format="multipart")
+            return client.post(
+                self.api_url, {**multipart_fields(body), **material_uploads(self.code)}, format="multipart"
+            )
         if self.materials == "waiver":
             body["materials_waiver"] = WAIVER_REASON
         return client.post(self.api_url, body, format=self.api_format)

@@ -107,3 +107,39 @@ def test_a_service_without_materials_is_reported(monkeypatch):
         ITEMS, "01010104", BusinessItem(code="01010104", services=(service_without,), materials=(Material("证明"),))
     )
     assert services_without_materials() == [f"01010104 {__name__}.{service_without.__qualname__}"]
+
+
+def submits_dropping_materials() -> list[str]:
+    """Pages (`ItemFormView`) and APIs (`ItemCaseApi`) of items with a materials checklist whose `submit` does not
+    hand the materials on (`self.materials`): files uploaded there would be dropped silently."""
+    import inspect
+
+    from django.urls import get_resolver
+
+    from shebao.core.api import ItemCaseApi
+    from shebao.core.views import ItemFormView
+
+    def views(resolver):
+        for pattern in resolver.url_patterns:
+            if hasattr(pattern, "url_patterns"):
+                yield from views(pattern)
+            else:
+                callback = pattern.callback
+                yield getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+
+    found = set()
+    for view in views(get_resolver()):
+        if not (isinstance(view, type) and issubclass(view, ItemFormView | ItemCaseApi)):
+            continue
+        item = ITEMS.get(getattr(view, "item_code", "") or "")
+        if item is None or not item.materials or not view.takes_materials or "submit" not in view.__dict__:
+            continue
+        if "self.materials" not in inspect.getsource(view.submit):
+            found.add(f"{item.code} {view.__module__}.{view.__qualname__}")
+    return sorted(found)
+
+
+def test_every_page_and_api_hands_the_materials_on():
+    """What a clerk uploads with an application reaches the service (and `case_open`), on every page and API."""
+    dropping = submits_dropping_materials()
+    assert not dropping, "submit 未把申请材料（self.materials）传给业务服务：" + "；".join(dropping)

@@ -52,7 +52,7 @@ class DeferralApi(_UnitApi):
         reason = StrictCharField(max_length=200, help_text="缓缴原因")
 
     def submit(self, request, data, employer):
-        return deferral_apply(actor=request.user, employer=employer, **data)
+        return deferral_apply(actor=request.user, employer=employer, **data, materials=self.materials)
 
 
 class _BackPaymentInput(serializers.Serializer):
@@ -82,7 +82,9 @@ class BackPaymentApi(_UnitApi):
         person = data.pop("person", None)
         if person is not None:
             person = person_get_for(actor=request.user, person_id=person)
-        return back_payment_assess(actor=request.user, employer=employer, person=person, **data)
+        return back_payment_assess(
+            actor=request.user, employer=employer, person=person, **data, materials=self.materials
+        )
 
 
 class PersonBackPaymentApi(ItemCaseApi):
@@ -96,7 +98,7 @@ class PersonBackPaymentApi(ItemCaseApi):
         return person_get_for(actor=request.user, person_id=person_id)
 
     def submit(self, request, data, person):
-        return back_payment_assess(actor=request.user, person=person, **data)
+        return back_payment_assess(actor=request.user, person=person, **data, materials=self.materials)
 
 
 class RefundLineInput(serializers.Serializer):
@@ -128,7 +130,7 @@ class RefundApi(_UnitApi):
         reason = StrictCharField(max_length=200, help_text="退费原因")
 
     def submit(self, request, data, employer):
-        return refund_request(actor=request.user, employer=employer, **data)
+        return refund_request(actor=request.user, employer=employer, **data, materials=self.materials)
 
 
 class ArrearsNoticeApi(_UnitApi):
@@ -143,7 +145,7 @@ class ArrearsNoticeApi(_UnitApi):
         note = StrictCharField(max_length=200, required=False, allow_blank=True, default="", help_text="说明")
 
     def submit(self, request, data, employer):
-        return arrears_notice_issue(actor=request.user, employer=employer, **data)
+        return arrears_notice_issue(actor=request.user, employer=employer, **data, materials=self.materials)
 
 
 class ActionOutput(serializers.Serializer):

@@ -148,6 +148,7 @@ class EmployerRateDetermineApi(ItemCaseApi):
             valid_from=data.get("valid_from") or None,
             adjust_assessed=data["adjust_assessed"],
             note=data["note"],
+            materials=self.materials,
         )
 
 
@@ -182,6 +183,7 @@ class EmployerRateChangeApi(ItemCaseApi):
             float_grade=data["float_grade"] or None,
             adjust_assessed=data["adjust_assessed"],
             note=data["note"],
+            materials=self.materials,
         )
 
 
@@ -345,6 +347,7 @@ class PersonChoiceDetermineApi(ItemCaseApi):
             valid_from=data.get("valid_from") or None,
             insurance_types=data.get("insurance_types") or None,
             note=data["note"],
+            materials=self.materials,
         )
 
 
@@ -368,6 +371,7 @@ class PersonChoiceChangeApi(ItemCaseApi):
             valid_from=data.get("valid_from") or None,
             insurance_types=data.get("insurance_types") or None,
             note=data["note"],
+            materials=self.materials,
         )
 
 

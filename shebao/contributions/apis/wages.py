@@ -135,7 +135,11 @@ class WageDeclarationCreateApi(ItemCaseApi):
     def submit(self, request, data, subject):
         employer = employer_get_for(actor=request.user, employer_id=data["employer"])
         return wage_declaration_submit(
-            actor=request.user, employer=employer, year=data["year"], lines=[dict(x) for x in data["lines"]]
+            actor=request.user,
+            employer=employer,
+            year=data["year"],
+            lines=[dict(x) for x in data["lines"]],
+            materials=self.materials,
         )
 
 
@@ -395,6 +399,7 @@ class ContributionBaseDetermineApi(ItemCaseApi):
             valid_from=data["valid_from"],
             monthly_wage=data["monthly_wage"] or None,
             note=data["note"],
+            materials=self.materials,
         )
 
 
@@ -418,7 +423,7 @@ class ContributionBaseAdjustApi(ItemCaseApi):
         return person_get_for(actor=request.user, person_id=person_id)
 
     def submit(self, request, data, person):
-        return contribution_base_adjust(actor=request.user, person=person, **data)
+        return contribution_base_adjust(actor=request.user, person=person, **data, materials=self.materials)
 
 
 class ContributionBaseRunApi(ShebaoApi):

@@ -6,6 +6,7 @@ approved back-payment (应保未保, with late fees) and — only where the ledg
 from __future__ import annotations
 
 from shebao.core.cases import case_approve
+from shebao.core.materials import SubmittedMaterials
 from shebao.core.validation import month_add
 
 
@@ -37,6 +38,7 @@ def load(ctx) -> None:
             start_month=this_month,
             end_month=month_add(this_month, 2),
             reason="演示：受灾停产，生产经营暂时困难",
+            materials=SubmittedMaterials(waiver="演示：缓缴申请书已当场核验，证明材料承诺3个工作日内补交"),
         ),
     )
     if len(units) > 1:

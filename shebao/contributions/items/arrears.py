@@ -52,7 +52,7 @@ register_item(
         receipt=d.receipt_020302,
         payload_types=(deferral.DeferralApplyPayload,),
         audit_labels={"deferral.approve": "缓缴协议"},
-        materials=(Material("缓缴申请书及生产经营困难的证明材料", required=False, note="窗口核验"),),
+        materials=(Material("缓缴申请书及生产经营困难的证明材料"),),
     )
 )
 register_item(
@@ -74,7 +74,7 @@ register_item(
         presenter=p.present_refund,
         payload_types=(refund.RefundPayload, refund.RefundEntry),
         audit_labels={"refund.approve": "退费"},
-        materials=(Material("退费申请及多缴、误缴的证明材料", required=False, note="窗口核验"),),
+        materials=(Material("退费申请及多缴、误缴的证明材料"),),
     )
 )
 register_item(

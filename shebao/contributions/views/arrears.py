@@ -77,6 +77,7 @@ class DeferralView(_UnitForm):
             start_month=form.value("start_month"),
             end_month=form.value("end_month"),
             reason=form.value("reason"),
+            materials=self.materials,
         )
 
 
@@ -103,6 +104,7 @@ class BackPaymentView(_UnitForm):
             reason=form.value("reason"),
             paid_date=form.value("paid_date") or None,
             note=form.value("note"),
+            materials=self.materials,
         )
 
 
@@ -130,6 +132,7 @@ class RefundView(_UnitForm):
             bank_account=form.value("bank_account"),
             account_name=form.value("account_name"),
             reason=form.value("reason"),
+            materials=self.materials,
         )
 
 
@@ -142,7 +145,9 @@ class NoticeView(_UnitForm):
     form_class = NoticeForm
 
     def submit(self, form, employer):
-        return arrears_notice_issue(actor=self.request.user, employer=employer, note=form.value("note"))
+        return arrears_notice_issue(
+            actor=self.request.user, employer=employer, note=form.value("note"), materials=self.materials
+        )
 
 
 @staff_required

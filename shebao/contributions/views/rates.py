@@ -181,6 +181,7 @@ class EmployerRateDetermineView(_EmployerRateView):
             valid_from=form.value("valid_from"),
             adjust_assessed=bool(form.value("adjust_assessed", False)),
             note=form.value("note"),
+            materials=self.materials,
         )
 
 
@@ -214,6 +215,7 @@ class EmployerRateChangeView(_EmployerRateView):
             float_grade=form.value("float_grade") or None,
             adjust_assessed=bool(form.value("adjust_assessed", False)),
             note=form.value("note"),
+            materials=self.materials,
         )
 
 

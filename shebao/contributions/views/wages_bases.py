@@ -162,6 +162,7 @@ class BaseDetermineView(ItemFormView):
             valid_from=form.value("valid_from") or None,
             monthly_wage=form.value("monthly_wage") or None,
             note=form.value("note"),
+            materials=self.materials,
         )
 
 
@@ -209,6 +210,7 @@ class BaseAdjustView(ItemFormView):
             source=form.value("source"),
             reason=form.value("reason"),
             document_no=form.value("document_no"),
+            materials=self.materials,
         )
 
 

@@ -24,8 +24,9 @@ returns more than a case (a bulk upload with rejected rows) overrides `respond` 
 申请材料: when the item declares a materials checklist, the body may carry them, in one of two forms:
 - JSON: the item's fields plus `materials_waiver` (容缺受理 reason, staff at the window only) — no files;
 - `multipart/form-data`: the same fields as form fields (lists as repeated keys, `name[0]`; objects as
-  `name.<key>`), `materials_waiver`, and the files: `material_<n>` is the n-th material (from 1) of the item's
-  申请材料清单, one file each (pdf/jpg/png/xlsx, size-capped, content checked).
+  `name.<key>`; lists of objects as `name[0]<key>`, e.g. `lines[0]receivable`), `materials_waiver`, and the
+  files: `material_<n>` is the n-th material (from 1) of the item's 申请材料清单, one file each
+  (pdf/jpg/png/xlsx, size-capped, content checked).
 The grant is checked before the body (and any upload in it) is parsed. `submit` passes `self.materials` (what was
 handed in) to the service, which passes it on to `case_open`: a window case without its required materials is
 refused (400, field `materials`) unless `materials_waiver` gives the reason. An operation that takes no materials

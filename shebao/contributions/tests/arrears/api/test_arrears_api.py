@@ -24,6 +24,7 @@ def test_refund_more_than_paid_is_400_naming_lines(clerk, agencies):
         "bank_name": "工行",
         "bank_account": "6222021202000000001",
         "reason": "多缴",
+        "materials_waiver": "申请人书面承诺5个工作日内补交",
     }
     res = api_client_for(clerk).post(f"/api/v1/arrears/employers/{unit.pk}/refunds/", body, format="json")
     assert res.status_code == 400 and "lines" in res.json()["errors"], res.json()
@@ -39,6 +40,7 @@ def test_refund_instruction_download_and_scope(clerk, reviewer, clerk_b, agencie
         "bank_name": "工行",
         "bank_account": "6222021202000000001",
         "reason": "多缴",
+        "materials_waiver": "申请人书面承诺5个工作日内补交",
     }
     res = api_client_for(clerk).post(f"/api/v1/arrears/employers/{unit.pk}/refunds/", body, format="json")
     assert res.status_code == 201, res.json()

@@ -19,6 +19,7 @@ from shebao.core.cases import case_approve
 from shebao.core.errors import ApplicationError, ConflictError
 from shebao.registration.tests.factories import EmployerFactory, PersonFactory
 from shebao.rules import late_fee
+from shebao.testing.items import material_files
 
 pytestmark = [pytest.mark.django_db]
 
@@ -146,7 +147,13 @@ class TestBackPaymentAgreesWithCalculator:
         case_approve(
             actor=reviewer,
             case=deferral_apply(
-                actor=clerk, employer=unit, insurance_types=["110"], start_month=start, end_month=end, reason="困难"
+                materials=material_files("020302"),
+                actor=clerk,
+                employer=unit,
+                insurance_types=["110"],
+                start_month=start,
+                end_month=end,
+                reason="困难",
             ),
         )
         deferral = Deferral.objects.get(employer=unit)
@@ -192,6 +199,7 @@ class TestDeferralLimits:
         unit = EmployerFactory(agency=agencies["a"])
         with pytest.raises(ApplicationError) as exc:
             deferral_apply(
+                materials=material_files("020302"),
                 actor=clerk,
                 employer=unit,
                 insurance_types=["310"],
@@ -206,7 +214,11 @@ class TestDeferralLimits:
         kw = dict(
             employer=unit, insurance_types=["110"], start_month=months_ago(0), end_month=months_ago(-2), reason="x"
         )
-        case_approve(actor=reviewer, case=deferral_apply(actor=clerk, **kw))
+        case_approve(actor=reviewer, case=deferral_apply(materials=material_files("020302"), actor=clerk, **kw))
         with pytest.raises(ApplicationError) as exc:
-            deferral_apply(actor=clerk, **{**kw, "start_month": months_ago(-1), "end_month": months_ago(-3)})
+            deferral_apply(
+                materials=material_files("020302"),
+                actor=clerk,
+                **{**kw, "start_month": months_ago(-1), "end_month": months_ago(-3)},
+            )
         assert isinstance(exc.value, ConflictError)

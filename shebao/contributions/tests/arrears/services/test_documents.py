@@ -10,6 +10,7 @@ from shebao.contributions.services.arrears_notice import arrears_notice_issue
 from shebao.contributions.tests.arrears.factories import months_ago, owing_unit
 from shebao.core.cases import case_approve
 from shebao.core.models import IssuedDocument
+from shebao.testing.items import material_files
 
 pytestmark = [pytest.mark.django_db]
 
@@ -20,6 +21,7 @@ def test_agreement_and_notice_print(clerk, reviewer, agencies):
     deferral = case_approve(
         actor=reviewer,
         case=deferral_apply(
+            materials=material_files("020302"),
             actor=clerk,
             employer=unit,
             insurance_types=["110"],

@@ -28,6 +28,7 @@ from shebao.core.cases import case_approve
 from shebao.core.errors import ApplicationError, ConflictError
 from shebao.core.models import Case
 from shebao.registration.services.employers import deregistration_blockers, employer_deregister
+from shebao.testing.items import material_files
 
 pytestmark = [pytest.mark.django_db]
 BANK = {"bank_name": "工商银行", "bank_account": "6222021202000000001", "reason": "多缴"}
@@ -40,6 +41,7 @@ class TestRefund:
         pay(unit, "240.00")
         line = Receivable.objects.get(employer=unit)
         case = refund_request(
+            materials=material_files("020304"),
             actor=clerk,
             employer=unit,
             lines=[{"receivable": line.pk, "employer_amount": "160.00", "individual_amount": "80.00"}],
@@ -52,6 +54,7 @@ class TestRefund:
         # nothing left to refund on that line
         with pytest.raises(ApplicationError) as exc:
             refund_request(
+                materials=material_files("020304"),
                 actor=clerk,
                 employer=unit,
                 lines=[{"receivable": line.pk, "employer_amount": "0.01", "individual_amount": "0"}],
@@ -64,6 +67,7 @@ class TestRefund:
         payment = pay(unit, "300.00")
         assert credit_of(employer_id=unit.pk) == Decimal("60.00")
         case = refund_request(
+            materials=material_files("020304"),
             actor=clerk,
             employer=unit,
             lines=[{"payment": payment.pk, "amount": "60.00", "insurance_type": "110"}],
@@ -83,6 +87,7 @@ class TestRefund:
         payment = pay(unit, "300.00")
         with pytest.raises(ApplicationError) as exc:
             refund_request(
+                materials=material_files("020304"),
                 actor=clerk,
                 employer=unit,
                 lines=[{"payment": payment.pk, "amount": "60.01", "insurance_type": "110"}],
@@ -95,7 +100,13 @@ class TestRefund:
         pay(other, "240.00")
         line = Receivable.objects.get(employer=other)
         with pytest.raises(ApplicationError) as exc:
-            refund_request(actor=clerk, employer=unit, lines=[{"receivable": line.pk, "employer_amount": "1"}], **BANK)
+            refund_request(
+                materials=material_files("020304"),
+                actor=clerk,
+                employer=unit,
+                lines=[{"receivable": line.pk, "employer_amount": "1"}],
+                **BANK,
+            )
         assert "不属于该缴费主体" in exc.value.errors["lines"][0]
 
 
