@@ -225,10 +225,17 @@ class BankFile(models.Model):
 class BankRecord(models.Model):
     """020402: one record of an exchanged file — a collection request, a bank's debit result or a tax record."""
 
-    file = models.ForeignKey(BankFile, on_delete=models.PROTECT, related_name="records")
+    # Records are written by the hundred thousand per file and never changed: no database foreign keys (their
+    # deferred checks dominated an import's commit); the import checks every reference it writes against the
+    # collection batch, and `check_ledgers` proves the payments they point to exist.
+    file = models.ForeignKey(BankFile, on_delete=models.PROTECT, related_name="records", db_constraint=False)
     line_no = models.PositiveIntegerField("行号")
-    employer = models.ForeignKey(Employer, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    employer = models.ForeignKey(
+        Employer, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     reference = models.CharField("银行流水号/税票号", max_length=64, blank=True)
     collection_ref = models.CharField("托收流水号", max_length=40, blank=True, db_index=True)
     account = models.CharField("账号", max_length=40, blank=True)
@@ -240,7 +247,9 @@ class BankRecord(models.Model):
     paid_on = models.DateField("扣款/入库日期", null=True, blank=True)
     status = models.CharField("结果", max_length=10, choices=BankRecordStatus.choices)
     message = models.CharField("说明", max_length=200, blank=True)
-    payment = models.ForeignKey("contributions.Payment", null=True, blank=True, on_delete=models.PROTECT)
+    payment = models.ForeignKey(
+        "contributions.Payment", null=True, blank=True, on_delete=models.PROTECT, db_constraint=False
+    )
 
     class Meta:
         verbose_name = "交换文件记录"

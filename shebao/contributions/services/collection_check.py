@@ -5,7 +5,9 @@ Four set-based checks over the receivable ledger, the payments and their allocat
 1. per payer (unit, or a person paying alone) and in total: Σ receivables = Σ allocations + Σ arrears;
 2. no allocation exceeds its line: per line and part, what was applied lies between 0 and the line's amount;
 3. no payment is over-allocated: what was applied lies between 0 and the payment's amount;
-4. no payment is applied to another payer's line.
+4. no payment is applied to another payer's line;
+5. every reference of the foreign-key-free tables holds: each allocation's payment and receivable line, and each
+   bank or tax record's file and payment, exist.
 
 Nothing is written; a failing check lists each offending row with a Chinese explanation.
 """
@@ -69,6 +71,29 @@ WHERE (COALESCE(p.employer_id, 0) <> COALESCE(r.employer_id, 0)
    OR (p.employer_id IS NULL AND COALESCE(p.person_id, 0) <> COALESCE(r.person_id, 0))) {and_r}
 ORDER BY a.id
 """
+
+
+_DANGLING = """
+SELECT 'allocation', a.id, 'payment', a.payment_id FROM contributions_paymentallocation a
+WHERE NOT EXISTS (SELECT 1 FROM contributions_payment p WHERE p.id = a.payment_id)
+UNION ALL
+SELECT 'allocation', a.id, 'receivable', a.receivable_id FROM contributions_paymentallocation a
+WHERE NOT EXISTS (SELECT 1 FROM contributions_receivable r WHERE r.id = a.receivable_id)
+UNION ALL
+SELECT 'bank_record', b.id, 'payment', b.payment_id FROM contributions_bankrecord b
+WHERE b.payment_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM contributions_payment p WHERE p.id = b.payment_id)
+UNION ALL
+SELECT 'bank_record', b.id, 'file', b.file_id FROM contributions_bankrecord b
+WHERE NOT EXISTS (SELECT 1 FROM contributions_bankfile f WHERE f.id = b.file_id)
+ORDER BY 1, 2
+"""
+
+_DANGLING_LABELS = {
+    ("allocation", "payment"): ("冲抵明细", "缴费记录"),
+    ("allocation", "receivable"): ("冲抵明细", "应收明细"),
+    ("bank_record", "payment"): ("交换文件记录", "缴费记录"),
+    ("bank_record", "file"): ("交换文件记录", "交换文件"),
+}
 
 
 @dataclass
@@ -147,4 +172,8 @@ def check_ledgers(*, employer_ids: list[int] | None = None, limit: int = 200) ->
                 f"冲抵明细ID {aid}：缴费记录ID {pid}（{_payer_label(p_emp, p_per)}）冲抵了"
                 f"应收明细ID {rid}（{_payer_label(r_emp, r_per)}），缴费主体不一致"
             )
+        cur.execute(_DANGLING)
+        for table, row_id, ref, ref_id in cur.fetchmany(limit):
+            what, target = _DANGLING_LABELS[(table, ref)]
+            report.problems.append(f"{what}ID {row_id} 引用的{target}ID {ref_id} 不存在")
     return report

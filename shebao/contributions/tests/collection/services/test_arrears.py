@@ -150,6 +150,19 @@ def test_check_ledgers_catches_money_applied_to_another_payer(clerk, unit):
     assert any("缴费主体不一致" in p for p in report.problems), report.problems
 
 
+def test_check_ledgers_catches_references_to_rows_that_do_not_exist(clerk, unit):
+    """Allocations and bank records carry no database foreign keys: the check proves their references instead."""
+    line = receivable(employer=unit, person=unit.staff[0], employer_amount="100", individual_amount="50")
+    payment = _pay(clerk, unit, "150.00", "P1")
+    missing = payment.pk + 10_000
+    _raw_allocation(missing, line.pk, "0")  # no payment of that id
+    _raw_allocation(payment.pk, line.pk + 10_000, "0")  # no receivable line of that id
+    report = check_ledgers()
+    text = "\n".join(report.problems)
+    assert f"引用的缴费记录ID {missing} 不存在" in text, report.problems
+    assert f"引用的应收明细ID {line.pk + 10_000} 不存在" in text, report.problems
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only trigger exists on PostgreSQL only")
 def test_check_ledgers_catches_a_receivable_changed_with_the_trigger_disabled(clerk, unit):
     line = receivable(employer=unit, person=unit.staff[0], employer_amount="100", individual_amount="50")
