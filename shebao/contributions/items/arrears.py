@@ -6,7 +6,7 @@ Also registers with core the check that refuses 单位注销登记 while the uni
 
 from shebao.core.blockers import register_blocker
 from shebao.core.choices import Action, Role
-from shebao.core.items import AppUi, BusinessItem, Link, Material, register_app, register_item
+from shebao.core.items import AppUi, BusinessItem, Grant, Link, Material, register_app, register_item
 
 from ..documents import arrears as d
 from ..presenters import arrears as p
@@ -53,6 +53,8 @@ register_item(
         payload_types=(deferral.DeferralApplyPayload,),
         audit_labels={"deferral.approve": "缓缴协议"},
         materials=(Material("缓缴申请书及生产经营困难的证明材料"),),
+        grants=(Grant(Role.EMPLOYER, Action.HANDLE),),  # the unit applies online (网上经办)
+        portal_links=(Link("缓缴申请", "contributions:portal-deferral", (Role.EMPLOYER,), item_code="020302"),),
     )
 )
 register_item(

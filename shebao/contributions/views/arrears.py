@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from shebao.core.access import has_grant
-from shebao.core.choices import Action
+from shebao.core.choices import Action, Role
 from shebao.core.errors import ApplicationError
 from shebao.core.views import ItemFormView, raise_for_scope, staff_required
 from shebao.registration.selectors import employer_get_for, person_get_for
@@ -79,6 +79,23 @@ class DeferralView(_UnitForm):
             reason=form.value("reason"),
             materials=self.materials,
         )
+
+
+class PortalDeferralView(DeferralView):
+    """020302 缓缴申请（网上经办）: the unit applies online for a deferral of its own contributions."""
+
+    role = Role.EMPLOYER
+    menu_start = None
+    intro = (
+        "生产经营困难的单位，可在网上申请缓缴所列险种的单位缴费部分，并上传缓缴申请书及困难证明材料；"
+        "经办机构受理、复核通过后签订缓缴协议，缓缴期内免收滞纳金。"
+    )
+
+    def get_subject(self):
+        return employer_get_for(actor=self.request.user, employer_id=self.request.user.employer_id)
+
+    def back_url(self) -> str:
+        return reverse("contributions:collection-portal-bill")
 
 
 class BackPaymentView(_UnitForm):
@@ -245,6 +262,7 @@ urlpatterns = [
     path("arrears/overdue/", overdue_view, name="arrears-overdue"),
     path("arrears/employers/<int:employer_id>/", arrears_employer, name="arrears-employer"),
     path("arrears/employers/<int:employer_id>/deferral/", DeferralView.as_view(), name="arrears-deferral"),
+    path("arrears/portal/deferral/", PortalDeferralView.as_view(), name="portal-deferral"),
     path("arrears/employers/<int:employer_id>/back-payment/", BackPaymentView.as_view(), name="arrears-back-payment"),
     path("arrears/employers/<int:employer_id>/refund/", RefundView.as_view(), name="arrears-refund"),
     path("arrears/employers/<int:employer_id>/notice/", NoticeView.as_view(), name="arrears-notice"),

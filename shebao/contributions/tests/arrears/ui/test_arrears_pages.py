@@ -83,3 +83,39 @@ def test_portal_user_has_no_handling_page(client, agencies):
     login(client, user)
     res = client.get(reverse("contributions:arrears-employer", args=[unit.pk]))
     assert res.status_code in (302, 403)
+
+
+@pytest.mark.catalog("020302")
+def test_unit_applies_for_a_deferral_online_and_the_agency_approves(client, clerk, reviewer, agencies):
+    """网上经办: the unit's user applies with its application file; the clerk accepts and a reviewer approves."""
+    from shebao.conftest import make_user
+    from shebao.core.cases import case_accept
+    from shebao.core.choices import Channel, Role
+    from shebao.core.models import Attachment, Case
+    from shebao.testing.items import material_uploads
+
+    unit = owing_unit(agencies["a"], months=0)
+    other = owing_unit(agencies["a"], months=0)
+    me = make_user(Role.EMPLOYER, None, username="unit_defer", employer=unit)
+    login(client, me)
+    url = reverse("contributions:portal-deferral")
+    page = client.get(url).content.decode()
+    assert "缓缴申请" in page and "缓缴申请书及生产经营困难的证明材料" in page and "容缺受理" not in page
+    body = {
+        "insurance_types": ["110"],
+        "start_month": f"{months_ago(0):%Y-%m}",
+        "end_month": f"{months_ago(-2):%Y-%m}",
+        "reason": "受灾停产，生产经营暂时困难",
+    }
+    bad = client.post(url, {**body, "end_month": f"{months_ago(-20):%Y-%m}", **material_uploads("020302")})
+    assert bad.status_code == 400 and "缓缴期限最长12个月" in bad.content.decode() and not Case.objects.exists()
+    res = client.post(url, {**body, **material_uploads("020302")})
+    assert res.status_code == 302
+    case = Case.objects.get(item_id="020302")
+    assert (case.channel, case.employer_id, case.status) == (Channel.ONLINE, unit.pk, "submitted")
+    assert Attachment.objects.filter(case=case, kind="缓缴申请书及生产经营困难的证明材料").count() == 1
+    case_approve(actor=reviewer, case=case_accept(actor=clerk, case=case))
+    assert Deferral.objects.get().employer_id == unit.pk and not Deferral.objects.filter(employer=other).exists()
+    # staff and the insured are sent to their own start pages, never to another unit's form
+    login(client, clerk)
+    assert client.get(url).status_code == 302
