@@ -32,6 +32,8 @@ class BatchKind:
     on_finish: Callable[[BatchRun], None] | None = None  # in the transaction that marks the run done
     period: str = PERIOD_MONTH  # or PERIOD_YEAR: runs are per month (day 1) or per year (1 January)
     supplementary: bool = True  # may supplementary runs (补充批次) follow the main run?
+    # (run) -> (label, URL) of the page that shows what the run produced (e.g. the month's summary), or None
+    result_link: Callable[[BatchRun], tuple[str, str]] | None = None
 
 
 KINDS: dict[str, BatchKind] = {}
@@ -45,8 +47,9 @@ def register_batch_kind(kind: BatchKind) -> BatchKind:
         raise ImproperlyConfigured(f"批处理类型 {kind.name} 的业务编码 {kind.item_code!r} 无效：应为4、6或8位数字")
     if kind.period not in (PERIOD_MONTH, PERIOD_YEAR):
         raise ImproperlyConfigured(f"批处理类型 {kind.name} 的期间单位 {kind.period!r} 无效：应为 month 或 year")
-    if not (callable(kind.plan) and callable(kind.execute)) or (kind.on_finish and not callable(kind.on_finish)):
-        raise ImproperlyConfigured(f"批处理类型 {kind.name} 的 plan / execute / on_finish 应为函数")
+    hooks = (kind.on_finish, kind.result_link)
+    if not (callable(kind.plan) and callable(kind.execute)) or any(h and not callable(h) for h in hooks):
+        raise ImproperlyConfigured(f"批处理类型 {kind.name} 的 plan / execute / on_finish / result_link 应为函数")
     if kind.name in KINDS:
         raise ImproperlyConfigured(f"批处理类型 {kind.name} 重复登记")
     KINDS[kind.name] = kind

@@ -117,6 +117,9 @@ def test_wages_to_bill_to_payment_to_arrears(live_server, unit, browser, tmp_pat
     assert clerk.get_by_test_id("batch-status").inner_text() == "已完成"
     assert clerk.get_by_test_id("batch-rows").inner_text() == str(len(people) * len(RATES))
     clerk.screenshot(path=str(ARTIFACTS / "walk-assessment-run.png"), full_page=True)
+    clerk.get_by_test_id("batch-result-link").click()  # from the run to the month's summary
+    clerk.wait_for_url(f"{base_url}/contributions/assessment/month/?month={month:%Y-%m}")
+    assert clerk.get_by_test_id("total-all").inner_text() == str(total)
 
     # 5. The unit sees its bill: the total of the two employees' lines.
     me.get_by_role("link", name="我的账单").first.click()

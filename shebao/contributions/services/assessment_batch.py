@@ -34,6 +34,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from shebao.core.batch import BatchKind, key_ranges, region_prefix
@@ -117,6 +118,10 @@ ASSESSMENT_KIND = BatchKind(
     execute=execute,
     period="month",
     supplementary=True,
+    result_link=lambda run: (
+        f"查看{run.period:%Y-%m}核定汇总",
+        f"{reverse('contributions:assessment-month')}?month={run.period:%Y-%m}",
+    ),
 )
 
 

@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min
+from django.urls import reverse
 from django.utils import timezone
 
 from shebao.core.access import is_staff, require_grant
@@ -301,6 +302,10 @@ BASE_KIND = BatchKind(
     execute=execute_base_chunk,
     period=PERIOD_YEAR,
     supplementary=True,
+    result_link=lambda run: (
+        f"查看{run.period.year}年度基数核定情况",
+        f"{reverse('contributions:base-run')}?year={run.period.year}",
+    ),
 )
 
 

@@ -329,10 +329,11 @@ def _kind(**overrides) -> BatchKind:
     [
         {"name": "NoDot"},
         {"name": "batchapp.echo"},  # registered twice
-        {"item_code": "0203"},
+        {"item_code": "02030"},
         {"period": "week"},
         {"execute": "not callable"},
         {"on_finish": 5},
+        {"result_link": "not callable"},
     ],
 )
 def test_malformed_or_duplicate_kinds_stop_start_up(overrides):

@@ -74,5 +74,6 @@ def batch_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "item_code": kind.item_code if kind else "",
         "progress": batch_progress(run),
         "failed_chunks": failed,
+        "result_link": kind.result_link(run) if kind and kind.result_link and run.status == BatchStatus.DONE else None,
     }
     return render(request, "core/batch_detail.html", context)
