@@ -17,7 +17,11 @@ class MaskingRule(models.Model):
     rule = models.CharField("显示规则", max_length=20, choices=list(RULES.items()))
     updated_at = models.DateTimeField("修改时间", auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name="修改人",
     )
 
@@ -42,7 +46,9 @@ class PersonalDataExport(models.Model):
     """1107 个人数据导出文件: produced when the export request (a case of 1107) is approved; watermarked with the
     requester and time, downloadable only by the requester, a limited number of times, until it expires."""
 
-    case = models.OneToOneField("core.Case", on_delete=models.PROTECT, related_name="pd_export", verbose_name="业务经办单")
+    case = models.OneToOneField(
+        "core.Case", on_delete=models.PROTECT, related_name="pd_export", verbose_name="业务经办单"
+    )
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="申请人"
     )

@@ -28,9 +28,10 @@ def present_pd_export(case: Case, actor) -> CaseView:
     ]
     export = PersonalDataExport.objects.filter(case=case).defer("content").first()
     if export is not None:
+        until = timezone.localtime(export.expires_at).strftime("%Y-%m-%d %H:%M")
         fields += [
             ("生成时间", timezone.localtime(export.produced_at).strftime("%Y-%m-%d %H:%M")),
             ("完整显示的字段", "、".join(KINDS.get(k, k) for k in export.full_fields) or "无（均已脱敏）"),
-            ("下载", f"{export.downloads} / {export.max_downloads} 次，有效期至 {timezone.localtime(export.expires_at):%Y-%m-%d %H:%M}"),
+            ("下载", f"{export.downloads} / {export.max_downloads} 次，有效期至 {until}"),
         ]
     return CaseView(fields=fields)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from shebao.core import validation as v
 from shebao.core.choices import PersonalField, Role
-from shebao.core.errors import ApplicationError, PermissionDeniedError
+from shebao.core.errors import PermissionDeniedError
 from shebao.core.identifiers import mask_id
 from shebao.core.models import Case, PersonalDataAccess
 from shebao.registration.models import Employer, Person
@@ -142,5 +142,3 @@ def access_row_values(row) -> list[str]:
 def masked_filters(filters: dict) -> dict:
     """The filters as they may be shown or audited (the ID number masked)."""
     return {k: (mask_id(val) if k == "id_number" else val) for k, val in filters.items()}
-
-

@@ -131,7 +131,9 @@ def pd_export_request(
         channel=channel_for(actor, channel),
         summary=f"个人数据导出申请：{what}，{count} 人",
         employer=employer,
-        payload=PdExportPayload(kind=kind, reason=reason_text, filters=clean, employer=clean.get("employer"), rows=count),
+        payload=PdExportPayload(
+            kind=kind, reason=reason_text, filters=clean, employer=clean.get("employer"), rows=count
+        ),
         keys=[subject_key(ITEM, "export", f"{actor.pk}:{digest}", field="filters", label="相同条件的导出申请")],
         materials=materials,
     )
@@ -354,7 +356,9 @@ def masking_rule_update(*, actor, rule_id, rule: str) -> MaskingRule:
     except (MaskingRule.DoesNotExist, TypeError, ValueError):
         raise NotFoundError("脱敏规则不存在") from None
     if rule not in RULES:
-        raise ApplicationError("显示规则无效（full 完整显示、mask_middle 隐藏中间部分、last4 仅显示后四位、hidden 不显示）", field="rule")
+        raise ApplicationError(
+            "显示规则无效（full 完整显示、mask_middle 隐藏中间部分、last4 仅显示后四位、hidden 不显示）", field="rule"
+        )
     if row.kind == "name" and rule == "last4":
         raise ApplicationError("姓名不适用「仅显示后四位」，请选择其他显示规则", field="rule")
     before = row.rule
