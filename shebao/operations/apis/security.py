@@ -194,7 +194,7 @@ class ExportRequestSerializer(serializers.Serializer):
     def get_state(self, case) -> str:
         return s.export_state(case)
 
-    @extend_schema_field(serializers.ChoiceField(choices=ExportKind.choices))
+    @extend_schema_field(OpenApiTypes.STR)
     def get_kind(self, case) -> str:
         return case.payload.get("kind", "")
 
@@ -287,7 +287,7 @@ class MaskingRuleSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     role = serializers.CharField()
     role_label = serializers.CharField(source="get_role_display")
-    kind = serializers.ChoiceField(choices=list(KINDS.items()))
+    kind = serializers.CharField(help_text="字段类别：" + "、".join(f"{k} {v}" for k, v in KINDS.items()))
     kind_label = serializers.CharField(source="get_kind_display")
     rule = serializers.ChoiceField(choices=list(RULES.items()))
     rule_label = serializers.CharField(source="get_rule_display")
