@@ -1,5 +1,7 @@
 """Cluster 11 (security): 1107 数据安全 — personal-data export requests (maker-checker), masking rules, access log."""
 
+from django.db.models.signals import post_migrate
+
 from shebao.core.choices import Action, Role
 from shebao.core.items import AppUi, BusinessItem, Link, register_app, register_item
 from shebao.core.masking import register_rule_source
@@ -11,6 +13,8 @@ STAFF = (Role.CLERK, Role.REVIEWER, Role.AGENCY_ADMIN, Role.AUDITOR, Role.FINANC
 AUDITORS = (Role.AUDITOR, Role.AGENCY_ADMIN)
 
 register_rule_source(s.masking_rules_source)
+# the defaults are seeded by migration 0001_security and again after every migrate/flush (missing rows only)
+post_migrate.connect(s.masking_rules_seed, dispatch_uid="shebao.operations.masking_rules")
 
 register_app(
     AppUi(

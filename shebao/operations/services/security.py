@@ -340,6 +340,22 @@ def masking_rules_source(role: str) -> dict[str, str]:
     return dict(MaskingRule.objects.filter(role=role).values_list("kind", "rule"))
 
 
+def masking_rules_seed(sender=None, using: str = "default", **kwargs) -> None:
+    """Default masking rules for any (role, kind) without a row (after `migrate` and test flushes); edits stay."""
+    from django.db import connections
+
+    if getattr(sender, "label", "operations") != "operations":
+        return
+    if MaskingRule._meta.db_table not in connections[using].introspection.table_names():
+        return
+    from shebao.core.masking import DEFAULT_RULES
+
+    MaskingRule.objects.using(using).bulk_create(
+        [MaskingRule(role=r, kind=k, rule=rule) for r, rules in DEFAULT_RULES.items() for k, rule in rules.items()],
+        ignore_conflicts=True,
+    )
+
+
 def can_edit_masking(actor) -> bool:
     """Only the administrators of a top-level agency change the rules (they apply everywhere)."""
     agency = getattr(actor, "agency", None)
