@@ -163,3 +163,13 @@ def test_masking_rule_update_refused_for_district_admin_and_bad_rule(api, agenci
         nothing_saved=[AuditEvent],
     )
     assert MaskingRule.objects.get(pk=rule.pk).rule == "mask_middle"
+
+
+def test_case_detail_api_showing_a_full_id_number_is_logged(api, agencies, reviewer, make_person):
+    employer, _ = unit_with_employees(agencies["a"], 1)
+    person = make_person(employer)
+    case = Case.objects.filter(item_id="01010201").latest("pk")
+    res = api(reviewer).get(f"/api/v1/cases/{case.pk}/")
+    assert res.status_code == 200 and person.id_number in res.content.decode()
+    row = PersonalDataAccess.objects.get(object_type="case", object_id=str(case.pk), field="id_number")
+    assert row.actor_id == reviewer.pk and case.number in row.where
