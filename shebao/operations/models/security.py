@@ -36,7 +36,7 @@ class MaskingRule(models.Model):
 
 
 class ExportKind(models.TextChoices):
-    """What a personal-data export holds."""
+    """1107: what a personal-data export holds."""
 
     PERSONS = "persons", "参保人员名单"
     EMPLOYEES = "employees", "单位职工名单"

@@ -22,13 +22,13 @@ FILTER_FIELDS = ("actor", "object_type", "object_id", "field", "date_from", "dat
 
 
 def require_auditor(actor) -> None:
-    """Auditors and agency administrators with an agency read the access log; everyone else 403."""
+    """1107: auditors and agency administrators with an agency read the access log; everyone else 403."""
     if getattr(actor, "role", None) not in AUDIT_ROLES or getattr(actor, "agency_id", None) is None:
         raise PermissionDeniedError("敏感信息查看记录仅限稽核员和机构管理员查询")
 
 
 def access_in_scope(actor) -> QuerySet[PersonalDataAccess]:
-    """Access rows of viewers in the actor's agency subtree (rows without an agency only for a root agency)."""
+    """1107: access rows of viewers in the actor's agency subtree (rows without an agency only for a root agency)."""
     require_auditor(actor)
     scope = Q(agency__path__startswith=actor.agency.path)
     if actor.agency.parent_id is None:
@@ -37,7 +37,7 @@ def access_in_scope(actor) -> QuerySet[PersonalDataAccess]:
 
 
 def clean_access_filters(data) -> dict:
-    """The search filters, checked (400 naming each wrong field in Chinese); empty values dropped."""
+    """1107: the search filters, checked (400 naming each wrong field in Chinese); empty values dropped."""
     errors = v.Errors()
     raw = {name: data.get(name) for name in FILTER_FIELDS if data.get(name) not in (None, "")}
     out: dict = {}
@@ -77,7 +77,7 @@ def clean_access_filters(data) -> dict:
 
 
 def access_search(*, actor, filters: dict) -> QuerySet[PersonalDataAccess]:
-    """The access rows of the actor's scope matching `filters` (as cleaned by `clean_access_filters`)."""
+    """1107: the access rows of the actor's scope matching `filters` (as cleaned by `clean_access_filters`)."""
     qs = access_in_scope(actor)
     tz = timezone.get_current_timezone()
     if actor_text := filters.get("actor"):
@@ -101,7 +101,7 @@ def access_search(*, actor, filters: dict) -> QuerySet[PersonalDataAccess]:
 
 
 def describe_objects(rows) -> None:
-    """Set `object_label` on each row: the type and the record, its ID number masked (a few queries per page)."""
+    """1107: set `object_label` on each row: the type and the record, its ID number masked (a few queries per page)."""
     rows = list(rows)
     ids: dict[str, set[int]] = {}
     for r in rows:
@@ -127,7 +127,7 @@ def describe_objects(rows) -> None:
 
 
 def access_row_values(row) -> list[str]:
-    """One access row as the export writes it (text only, masked)."""
+    """1107: one access row as the export writes it (text only, masked)."""
     return [
         timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M:%S"),
         row.actor_name,
@@ -140,5 +140,5 @@ def access_row_values(row) -> list[str]:
 
 
 def masked_filters(filters: dict) -> dict:
-    """The filters as they may be shown or audited (the ID number masked)."""
+    """1107: the filters as they may be shown or audited (the ID number masked)."""
     return {k: (mask_id(val) if k == "id_number" else val) for k, val in filters.items()}

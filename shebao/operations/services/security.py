@@ -140,7 +140,7 @@ def pd_export_request(
 
 
 def watermark_text(requester, at: dt.datetime, case: Case) -> str:
-    """导出人 <name>（<username>） <time> 案件号 <number>: printed on every export."""
+    """1107 水印: 导出人 <name>（<username>） <time> 案件号 <number>, printed on every export."""
     local = timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S")
     return f"导出人 {requester}（{requester.username}） {local} 案件号 {case.number}"
 
@@ -159,8 +159,8 @@ COLUMNS = (
 
 
 def build_export_workbook(*, people, rules: dict, watermark: str, case: Case, requester) -> bytes:
-    """The watermarked Excel of `people` under `rules` (text cells only): the watermark is the first row, the
-    header and footer of every printed page and the document properties."""
+    """1107 导出文件: the watermarked Excel of `people` under `rules` (text cells only); the watermark is the first
+    row, the header and footer of every printed page and the document properties."""
     from openpyxl import Workbook
     from openpyxl.packaging.custom import StringProperty
     from openpyxl.styles import Font
@@ -261,7 +261,7 @@ def apply_pd_export(*, case: Case, actor) -> dict:
 
 
 def export_get_for(*, actor, case_id) -> Case:
-    """An export request (a case of 1107) the actor may see: their own, or any in their scope for staff who review
+    """1107: an export request (a case of 1107) the actor may see: their own, or any in their scope for staff who review
     or audit; else NotFoundError (404)."""
     from shebao.core.access import cases_for
 
@@ -277,7 +277,7 @@ def export_get_for(*, actor, case_id) -> Case:
 
 
 def exports_for(actor):
-    """The export requests the actor sees (their scope's cases of 1107), newest first."""
+    """1107: the export requests the actor sees (their scope's cases of 1107), newest first."""
     from shebao.core.access import cases_for
 
     return (
@@ -290,7 +290,7 @@ def exports_for(actor):
 
 
 def export_state(case: Case, actor=None) -> str:
-    """The Chinese state of an export request for the lists and the detail."""
+    """1107: the Chinese state of an export request for the lists and the detail."""
     export = getattr(case, "pd_export", None) if hasattr(case, "pd_export") else None
     if export is None:
         return {"rejected": "已退回", "withdrawn": "已撤回"}.get(case.status, "待复核")
@@ -336,12 +336,12 @@ def pd_export_download(*, actor, case: Case) -> tuple[str, bytes]:
 
 
 def masking_rules_source(role: str) -> dict[str, str]:
-    """The rules kept as data (registered with core.masking): {kind: rule} of one role."""
+    """1107: the masking rules kept as data (registered with core.masking): {kind: rule} of one role."""
     return dict(MaskingRule.objects.filter(role=role).values_list("kind", "rule"))
 
 
 def masking_rules_seed(sender=None, using: str = "default", **kwargs) -> None:
-    """Default masking rules for any (role, kind) without a row (after `migrate` and test flushes); edits stay."""
+    """1107: default masking rules for any (role, kind) without a row (after `migrate` and test flushes); edits stay."""
     from django.db import connections
 
     if getattr(sender, "label", "operations") != "operations":
@@ -357,7 +357,7 @@ def masking_rules_seed(sender=None, using: str = "default", **kwargs) -> None:
 
 
 def can_edit_masking(actor) -> bool:
-    """Only the administrators of a top-level agency change the rules (they apply everywhere)."""
+    """1107: only the administrators of a top-level agency change the masking rules (they apply everywhere)."""
     agency = getattr(actor, "agency", None)
     return getattr(actor, "role", None) == Role.AGENCY_ADMIN and agency is not None and agency.parent_id is None
 
