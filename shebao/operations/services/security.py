@@ -235,7 +235,7 @@ def apply_pd_export(*, case: Case, actor) -> dict:
         content=content,
         sha256=hashlib.sha256(content).hexdigest(),
         row_count=len(people),
-        full_fields=sorted(k for k in KINDS if rules.get(k) == FULL),
+        full_fields=[k for k in KINDS if rules.get(k) == FULL],
         watermark=mark,
         produced_at=now,
         expires_at=now + dt.timedelta(days=_param_int("security.export.valid_days", region)),
