@@ -97,12 +97,16 @@ def case_get_for(*, actor, case_id) -> Case:
 
 
 def can_view_full_id(actor, *, person_id: int | None = None, employer_id: int | None = None) -> bool:
-    """Full ID numbers only on detail pages, for those entitled: agency staff (not finance), the person, the unit."""
+    """Full ID numbers only on detail pages, for those entitled: staff whose role's masking rule shows them in full
+    (by default all but finance), the person, the unit."""
+    from .masking import shows_full
+
     role = getattr(actor, "role", None)
-    if role in (Role.CLERK, Role.REVIEWER, Role.AGENCY_ADMIN, Role.AUDITOR):
-        return True
     if role == Role.INSURED:
-        return person_id is not None and actor.person_id == person_id
-    if role == Role.EMPLOYER:
-        return employer_id is not None and actor.employer_id == employer_id
-    return False
+        entitled = person_id is not None and actor.person_id == person_id
+    elif role == Role.EMPLOYER:
+        entitled = employer_id is not None and actor.employer_id == employer_id
+    else:
+        entitled = role in Role.values
+    # the role's masking rule (1107, kept as data) decides whether the number is shown in full
+    return shows_full(actor, "id_number", entitled=entitled)

@@ -33,6 +33,7 @@ from shebao.core.api import (
 from shebao.core.choices import Action, Channel
 from shebao.core.errors import ApplicationError
 from shebao.core.identifiers import mask_id
+from shebao.core.pdaccess import log_full_view
 from shebao.core.uploads import validate_upload
 from shebao.registration.selectors import employer_get_for, person_get_for
 
@@ -305,6 +306,7 @@ class WageDeclarationTemplateApi(ShebaoApi):
         if year not in years:
             raise ApplicationError(f"缴费年度只能是{years[0]}年或{years[1]}年", field="year")
         response = HttpResponse(declaration_template(employer, year), content_type=XLSX)
+        log_full_view(request.user, "employer", employer.pk, "id_number", "接口：工资申报模板（含职工社会保障号码）")
         response["Content-Disposition"] = f'attachment; filename="wage-declaration-{employer.reg_no}-{year}.xlsx"'
         return response
 

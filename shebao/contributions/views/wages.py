@@ -17,6 +17,7 @@ from shebao.core.access import cases_for, has_grant, is_staff
 from shebao.core.catalog import catalog_view
 from shebao.core.choices import Action, CaseStatus, Channel, Role
 from shebao.core.errors import ApplicationError, NotFoundError
+from shebao.core.pdaccess import log_full_view
 from shebao.core.views import ItemFormView, case_submitted, error_status, home_url, paginate, staff_required
 from shebao.registration.selectors import employer_get_for, employers_for
 
@@ -196,6 +197,7 @@ def wage_template(request: HttpRequest) -> HttpResponse:
     if year not in years:
         return HttpResponseBadRequest(f"缴费年度只能是{years[0]}年或{years[1]}年".encode(), content_type="text/plain")
     response = HttpResponse(declaration_template(employer, year), content_type=XLSX)
+    log_full_view(request.user, "employer", employer.pk, "id_number", "工资申报模板（含职工社会保障号码）")
     response["Content-Disposition"] = f'attachment; filename="wage-declaration-{employer.reg_no}-{year}.xlsx"'
     return response
 

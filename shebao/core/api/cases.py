@@ -14,6 +14,7 @@ from ..access import case_get_for, require_grant
 from ..cases import attachment_add, case_accept, case_approve, case_reject, case_withdraw
 from ..choices import Action, CaseStatus
 from ..errors import NotFoundError
+from ..pdaccess import log_full_view
 from ..selectors import QUEUES, case_list
 from .base import ShebaoApi, StrictCharField, StrictIntegerField, StrictPagination, responses
 from .serializers import AttachmentSerializer, CaseDetailSerializer, CaseSerializer, case_response
@@ -60,7 +61,10 @@ class CaseDetailApi(ShebaoApi):
     @extend_schema(summary="业务经办单详情", responses=responses({200: CaseDetailSerializer}))
     def get(self, request, case_id: int):
         case = case_get_for(actor=request.user, case_id=case_id)
-        return Response(CaseDetailSerializer(case, context={"actor": request.user}).data)
+        serializer = CaseDetailSerializer(case, context={"actor": request.user})
+        if shown := serializer.full_fields(case):  # full ID numbers / accounts in the request: logged (1107)
+            log_full_view(request.user, "case", case.pk, sorted(shown), f"接口：业务经办单详情 {case.number}")
+        return Response(serializer.data)
 
 
 class _VersionInput(serializers.Serializer):

@@ -28,6 +28,17 @@ def _mask_payload(value, *, key: str = ""):
     return value
 
 
+def personal_fields_in(value, *, key: str = "") -> set[str]:
+    """The personal-data fields (`id_number`, `bank_account`) present with a value anywhere in a payload."""
+    if isinstance(value, dict):
+        return set().union(*(personal_fields_in(v, key=k) for k, v in value.items())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(personal_fields_in(v, key=key) for v in value)) if value else set()
+    if isinstance(value, str) and value and key in ("id_number", "benefit_bank_account", "bank_account"):
+        return {"id_number" if key == "id_number" else "bank_account"}
+    return set()
+
+
 class CaseSerializer(serializers.Serializer):
     """业务经办单 as listed: number, item, status, applicant, handler, reviewer, time limit."""
 
@@ -91,6 +102,12 @@ class CaseDetailSerializer(CaseSerializer):
 
     def get_materials_owed(self, case) -> list[str]:
         return materials_owed(case)
+
+    def full_fields(self, case) -> set[str]:
+        """The ID numbers and bank accounts this response shows in full (for the personal-data access log)."""
+        if not self._full(case):
+            return set()
+        return personal_fields_in(case.payload) | personal_fields_in(case.result)
 
     def _full(self, case) -> bool:
         actor = self.context.get("actor")

@@ -22,6 +22,7 @@ from shebao.core.api import (
     month_field,
     responses,
 )
+from shebao.core.masking import personal_view
 
 from ..choices import (
     EmployerStatus,
@@ -178,7 +179,17 @@ class EmployerDetailApi(ShebaoApi):
             employer.insurances.select_related("insurance_type").order_by("-active", "insurance_type_id")
         )
         employer.employee_count = active_employee_count(employer)
-        return Response(self.OutputSerializer(employer).data)
+        # the account and contact phone as the user's role may see them (masking rules, 1107); a full account is logged
+        shown = personal_view(
+            request.user,
+            {"bank_account": employer.bank_account, "phone": employer.contact_phone},
+            object_type="employer",
+            object_id=employer.pk,
+            where="接口：参保单位详情",
+        )
+        data = self.OutputSerializer(employer).data
+        data.update(bank_account=shown["bank_account"], contact_phone=shown["phone"])
+        return Response(data)
 
 
 class _EmployerItemApi(ItemCaseApi):

@@ -22,7 +22,7 @@ from shebao.core.api import (
     responses,
 )
 from shebao.core.identifiers import mask_id
-from shebao.core.pdaccess import log_full_view
+from shebao.core.masking import personal_view
 
 from ..choices import (
     ContributionMethod,
@@ -199,10 +199,27 @@ class PersonDetailApi(ShebaoApi):
         person = person_get_for(actor=request.user, person_id=person_id)
         person.enrolment_rows = list(enrolments_of(person))
         full = can_view_full_id(request.user, person_id=person.pk, employer_id=person.employer_id)
-        if full:
-            shown = ["id_number", "bank_account"] if person.benefit_bank_account else "id_number"
-            log_full_view(request.user, "person", person.pk, shown, "接口：参保人详情")
-        return Response(self.OutputSerializer(person, context={"full": full}).data)
+        # each field as the user's role may see it (masking rules, 1107); full ID numbers and accounts are logged
+        shown = personal_view(
+            request.user,
+            {
+                "id_number": person.id_number,
+                "bank_account": person.benefit_bank_account,
+                "phone": person.phone,
+                "address": person.address,
+            },
+            object_type="person",
+            object_id=person.pk,
+            where="接口：参保人详情",
+        )
+        data = self.OutputSerializer(person, context={"full": full}).data
+        data.update(
+            id_number=shown["id_number"],
+            benefit_bank_account=shown["bank_account"],
+            phone=shown["phone"],
+            address=shown["address"],
+        )
+        return Response(data)
 
 
 class _PersonItemApi(ItemCaseApi):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shebao.core.catalog import catalog_view
+from shebao.core.masking import personal_view
 from shebao.core.models import Case
 from shebao.core.views import (
     ItemFormView,
@@ -115,8 +116,17 @@ def employer_detail(request: HttpRequest, employer_id: int) -> HttpResponse:
             to_attr="open_enrolments",
         )
     )
+    # the account and contact phone as the user's role may see them (masking rules, 1107); a full account is logged
+    shown = personal_view(
+        user,
+        {"bank_account": employer.bank_account, "phone": employer.contact_phone},
+        object_type="employer",
+        object_id=employer.pk,
+        where="参保单位详情",
+    )
     context = {
         "employer": employer,
+        "shown": shown,
         "insurances": employer.insurances.select_related("insurance_type").order_by("-active", "insurance_type_id"),
         "employees": paginate(request, employees),
         "active_count": active_employee_count(employer),

@@ -15,9 +15,8 @@ from django.utils import timezone
 from shebao.core.access import can_view_full_id
 from shebao.core.catalog import catalog_view
 from shebao.core.choices import Channel
-from shebao.core.identifiers import mask_id
+from shebao.core.masking import personal_view
 from shebao.core.models import Case
-from shebao.core.pdaccess import log_full_view
 from shebao.core.views import ItemFormView, SearchListView, case_submitted, staff_required
 
 from .. import forms as f
@@ -176,13 +175,24 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
     user = request.user
     full = can_view_full_id(user, person_id=person.pk, employer_id=person.employer_id)
-    if full:
-        shown = ["id_number", "bank_account"] if person.benefit_bank_account else "id_number"
-        log_full_view(user, "person", person.pk, shown, "参保人详情")
+    # each field as the user's role may see it (masking rules, 1107); full ID numbers and accounts are logged
+    shown = personal_view(
+        user,
+        {
+            "id_number": person.id_number,
+            "bank_account": person.benefit_bank_account,
+            "phone": person.phone,
+            "address": person.address,
+        },
+        object_type="person",
+        object_id=person.pk,
+        where="参保人详情",
+    )
     context = {
         "person": person,
         "full_id": full,
-        "id_number": person.id_number if full else mask_id(person.id_number),
+        "shown": shown,
+        "id_number": shown["id_number"],
         "enrolments": enrolments_of(person),
         "cases": _related_cases(request, person=person)[:20],
         "history": change_history("person", person.pk, full=full),
