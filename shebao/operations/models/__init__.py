@@ -1,1 +1,3 @@
 """Cluster 11 models, one module per area; import them all here so Django finds them."""
+
+from .backup import BackupRecord, BackupStatus, BackupTrigger  # noqa: F401
