@@ -1,5 +1,5 @@
 """API v1 routes of cluster 11 (namespace `api-operations`): each area's apis module holds its routes."""
 
-from .apis import backup
+from .apis import backup, emergency
 
-urlpatterns: list = [*backup.urlpatterns]
+urlpatterns: list = [*backup.urlpatterns, *emergency.urlpatterns]

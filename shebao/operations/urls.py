@@ -1,5 +1,5 @@
 """Cluster 11 pages (namespace `operations`): each area's views module holds its routes."""
 
-from .views import backup
+from .views import backup, emergency
 
-urlpatterns: list = [*backup.urlpatterns]
+urlpatterns: list = [*backup.urlpatterns, *emergency.urlpatterns]
