@@ -34,7 +34,8 @@ PLAN_ITEM = "111101"
 DRILL_ITEM = "111102"
 MAX_MINUTES = 7 * 24 * 60
 MAX_LINES = 50
-_PHONE = re.compile(r"(?<!\d)(1\d{10}|0\d{2,3}-?\d{7,8})(?!\d)", re.ASCII)
+# a mobile number, a landline with its area code, or a public hotline (95598, 12377), optionally with an area code
+_PHONE = re.compile(r"(?<!\d)(?:1\d{10}|(?:0\d{2,3}-?)?(?:\d{7,8}|(?:95|12)\d{3}))(?!\d)", re.ASCII)
 PLAN_FIELDS = ("title", "roles", "steps", "contacts", "rto_minutes", "rpo_minutes")
 
 
@@ -95,7 +96,7 @@ def _lines(value, name: str, label: str, *, phone: bool = False) -> list[str]:
         if not text:
             continue
         if phone and not _PHONE.search(text):
-            raise ApplicationError(f"{label}“{text}”缺少联系电话（手机号11位，或区号-座机号）", field=name)
+            raise ApplicationError(f"{label}“{text}”缺少联系电话（手机号11位、区号-座机号或服务热线）", field=name)
         out.append(text)
     if not out:
         raise ApplicationError(f"{label}至少填写一项", field=name)
