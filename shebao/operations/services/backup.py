@@ -202,7 +202,7 @@ def backup_create(
         if vendor == "postgresql":
             facts = db.pg_dump_consistent(sd, plain)
         else:
-            facts = db.sqlite_backup(using, plain)
+            facts = db.sqlite_backup(connections[using], plain)
         if encrypt:
             crypto.encrypt_file(plain, partial, secret=secret)
             plain.unlink()

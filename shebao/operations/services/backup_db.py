@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connections
 
 from shebao.core.errors import ApplicationError
 
@@ -173,9 +172,8 @@ def sqlite_facts(path: Path) -> DbFacts:
         conn.close()
 
 
-def sqlite_backup(alias: str, out: Path) -> DbFacts:
-    """Copy the live SQLite database with the online backup API and read the facts of the copy."""
-    connection = connections[alias]
+def sqlite_backup(connection, out: Path) -> DbFacts:
+    """Copy the live SQLite database (a Django connection) with the online backup API; the facts of the copy."""
     connection.ensure_connection()
     dest = sqlite3.connect(out)
     try:
