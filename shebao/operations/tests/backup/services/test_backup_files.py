@@ -167,3 +167,18 @@ def test_a_district_admin_may_not_back_up_the_whole_database(agencies):
     admin = make_user(Role.AGENCY_ADMIN, agencies["a"])
     error = assert_refused(lambda: backup_create(actor=admin), status=403, nothing_saved=[BackupRecord])
     assert isinstance(error, PermissionDeniedError)
+
+
+def test_the_scheduled_task_backs_up_as_the_system_and_keeps_the_setting(settings, django_capture_on_commit_callbacks):
+    from shebao.operations.tasks import backup_scheduled
+
+    entry = settings.CELERY_BEAT_SCHEDULE["operations-backup-nightly"]
+    assert entry["task"] == backup_scheduled.name and entry["schedule"] > 0
+    settings.SHEBAO_BACKUP_KEEP = 1
+    first = backup_scheduled.apply().get()
+    with django_capture_on_commit_callbacks(execute=True):
+        second = backup_scheduled.apply().get()
+    records = {r.pk: r for r in BackupRecord.objects.all()}
+    assert records[second].trigger == "schedule" and records[second].started_by is None
+    assert records[second].status == BackupStatus.OK and records[first].status == BackupStatus.DELETED
+    assert AuditEvent.objects.filter(action="backup.create", actor__isnull=True).count() == 2
