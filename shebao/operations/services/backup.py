@@ -146,7 +146,8 @@ def manifest_verify(path: Path) -> dict:
     return manifest
 
 
-def _secret(key: str | None) -> str:
+def backup_key(key: str | None = None) -> str:
+    """The encryption key: the one given, else SHEBAO_BACKUP_KEY from the environment."""
     return key if key is not None else os.environ.get("SHEBAO_BACKUP_KEY", getattr(settings, "SHEBAO_BACKUP_KEY", ""))
 
 
@@ -175,9 +176,9 @@ def backup_create(
         raise ApplicationError("备份发起方式无效", field="trigger")
     if keep is not None and (not isinstance(keep, int) or isinstance(keep, bool) or keep < 1):
         raise ApplicationError("保留份数应为不小于1的整数", field="keep")
-    secret = _secret(key) if encrypt else ""
+    secret = backup_key(key) if encrypt else ""
     if encrypt:
-        crypto._file_key(secret, b"0" * 16)  # refuse a missing or short key before any work
+        crypto.check_secret(secret)  # refuse a missing or short key before any work
     sd = connections[using].settings_dict
     vendor = connections[using].vendor
     if vendor not in ("postgresql", "sqlite"):
@@ -379,11 +380,11 @@ def restore_drill(
     if vendor != connection.vendor:
         raise ApplicationError(f"备份来自 {vendor} 数据库，当前数据库为 {connection.vendor}，无法演练", field="file")
     clock = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="shebao-drill-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=".drill-", dir=backup_dir()) as tmp:  # plaintext stays on the backup volume
         source = path
         if manifest.get("encrypted"):
             source = Path(tmp) / "backup.plain"
-            crypto.decrypt_file(path, source, secret=_secret(key))
+            crypto.decrypt_file(path, source, secret=backup_key(key))
         if vendor == "postgresql":
             stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
             scratch = f"{connection.settings_dict['NAME']}_drill_{stamp}"[:63]

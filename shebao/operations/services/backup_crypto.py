@@ -38,6 +38,11 @@ def _file_key(secret: str, salt: bytes) -> bytes:
     return hkdf.derive(secret.encode("utf-8"))
 
 
+def check_secret(secret: str) -> None:
+    """Refuse a missing or short key (before any work is done)."""
+    _file_key(secret, b"\0" * 16)
+
+
 def _aad(header: bytes, number: int, last: bool) -> bytes:
     return header + struct.pack(">I?", number, last)
 

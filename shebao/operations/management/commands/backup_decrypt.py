@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from shebao.core.errors import ApplicationError
 from shebao.operations.services import backup_crypto as crypto
-from shebao.operations.services.backup import _secret, manifest_verify
+from shebao.operations.services.backup import backup_key, manifest_verify
 
 from ._backup_common import command_error
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             manifest = manifest_verify(Path(file))
             if not manifest.get("encrypted"):
                 raise CommandError("该备份未加密，可直接用于恢复")
-            crypto.decrypt_file(Path(file), out, secret=_secret(None))
+            crypto.decrypt_file(Path(file), out, secret=backup_key())
         except ApplicationError as exc:
             out.unlink(missing_ok=True)
             raise command_error(exc) from None

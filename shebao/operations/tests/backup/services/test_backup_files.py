@@ -72,7 +72,7 @@ def test_a_backup_without_its_manifest_is_refused(top_admin, tmp_path):
 
 
 @needs_pg
-def test_encrypted_backup_round_trips_and_a_wrong_key_is_refused(top_admin):
+def test_encrypted_backup_round_trips_and_a_wrong_key_is_refused(top_admin, monkeypatch, tmp_path):
     record = backup_create(actor=top_admin, encrypt=True, key=KEY)
     path = _file(record)
     head = path.read_bytes()[:64]
@@ -90,6 +90,15 @@ def test_encrypted_backup_round_trips_and_a_wrong_key_is_refused(top_admin):
         message_contains="密钥错误",
     )
     assert drill_databases() == before
+
+    # for a real restore: verified and decrypted into a plain pg_restore archive
+    monkeypatch.setenv("SHEBAO_BACKUP_KEY", KEY)
+    call_command("backup_decrypt", str(path), str(tmp_path / "plain.dump"))
+    assert (tmp_path / "plain.dump").read_bytes()[:5] == b"PGDMP"
+    monkeypatch.setenv("SHEBAO_BACKUP_KEY", "another-key-0123456789abcdef")
+    with pytest.raises(CommandError, match="密钥错误"):
+        call_command("backup_decrypt", str(path), str(tmp_path / "other.dump"))
+    assert not (tmp_path / "other.dump").exists()
 
 
 def test_encryption_without_a_key_is_refused_before_any_work(top_admin):
