@@ -11,7 +11,7 @@ from django.db.migrations.loader import MigrationLoader
 
 from shebao.core.models import AuditEvent, AuditHead
 from shebao.operations.models import BackupRecord, BackupStatus
-from shebao.operations.services.backup import backup_create, backup_dir, manifest_path, restore_drill
+from shebao.operations.services.backup import backup_create, backup_dir, manifest_path
 
 from ..conftest import drill_databases
 
@@ -53,17 +53,32 @@ def test_backup_then_restore_drill_gives_equal_row_counts_and_audit_head(top_adm
 
 @needs_pg
 @pytest.mark.django_db
-def test_drill_reports_a_difference_between_manifest_and_restored_database(top_admin):
+def test_the_comparison_names_every_difference_between_manifest_and_restored_database(top_admin):
+    """What the drill compares, on a real manifest: equal facts pass, each kind of difference is named."""
+    from shebao.operations.services.backup import _compare
+    from shebao.operations.services.backup_db import DbFacts
+
     record = backup_create(actor=top_admin)
-    path = backup_dir() / record.file_name
-    mpath = manifest_path(path)
-    manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    manifest["row_counts"]["core_agency"] += 1  # the restored data no longer agrees with what was recorded
-    manifest["audit_head"]["seq"] += 1
-    mpath.write_text(json.dumps(manifest), encoding="utf-8")
+    manifest = json.loads(manifest_path(backup_dir() / record.file_name).read_text(encoding="utf-8"))
 
-    outcome = restore_drill(actor=top_admin, file=path)
+    def restored(**changes) -> DbFacts:
+        facts = DbFacts(
+            vendor="postgresql",
+            row_counts=dict(manifest["row_counts"]),
+            migration_heads=dict(manifest["migration_heads"]),
+            audit_head=dict(manifest["audit_head"]),
+        )
+        for name, value in changes.items():
+            setattr(facts, name, value)
+        return facts
 
-    assert outcome.ok is False
-    assert any("core_agency" in m for m in outcome.mismatches)
-    assert any("审计链头" in m for m in outcome.mismatches)
+    assert _compare(manifest, restored()) == []
+    fewer = dict(manifest["row_counts"], core_agency=manifest["row_counts"]["core_agency"] - 1)
+    assert _compare(manifest, restored(row_counts=fewer)) == [
+        f"表 core_agency 行数不符：备份时 {manifest['row_counts']['core_agency']}，恢复后 {fewer['core_agency']}"
+    ]
+    missing = {k: v for k, v in manifest["row_counts"].items() if k != "core_auditevent"}
+    assert _compare(manifest, restored(row_counts=missing)) == ["恢复后缺少表 core_auditevent"]
+    other_head = dict(manifest["audit_head"], seq=manifest["audit_head"]["seq"] + 1)
+    assert "审计链头不符" in _compare(manifest, restored(audit_head=other_head))[0]
+    assert _compare(manifest, restored(migration_heads={})) == ["数据库迁移版本不符"]
