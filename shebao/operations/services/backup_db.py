@@ -141,7 +141,7 @@ def pg_restore_and_read(sd: dict, dump: Path, scratch: str) -> DbFacts:
     args, env = _pg_args_env(sd)
     _run([pg_tool("createdb"), *args, "-T", "template0", scratch], env, "创建演练数据库")
     try:
-        cmd = [pg_tool("pg_restore"), *args, "--no-owner", "--no-privileges", "--exit-on-error", "-d", scratch]
+        cmd = [pg_tool("pg_restore"), *args, "--no-owner", "--no-privileges", "--single-transaction", "-d", scratch]
         _run([*cmd, str(dump)], env, "pg_restore 恢复")
         with _pg_connect(sd, scratch) as conn:
             return _pg_facts(conn)
