@@ -17,4 +17,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shebao.settings.dev")
 
 app = Celery("shebao")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["shebao.core"])
+app.autodiscover_tasks(["shebao.core", "shebao.operations"])

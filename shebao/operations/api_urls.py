@@ -1,5 +1,5 @@
 """API v1 routes of cluster 11 (namespace `api-operations`): each area's apis module holds its routes."""
 
-from .apis import security
+from .apis import backup, emergency, security
 
-urlpatterns: list = [*security.urlpatterns]
+urlpatterns: list = [*security.urlpatterns, *backup.urlpatterns, *emergency.urlpatterns]

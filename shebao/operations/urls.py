@@ -1,5 +1,5 @@
 """Cluster 11 pages (namespace `operations`): each area's views module holds its routes."""
 
-from .views import security
+from .views import backup, emergency, security
 
-urlpatterns: list = [*security.urlpatterns]
+urlpatterns: list = [*security.urlpatterns, *backup.urlpatterns, *emergency.urlpatterns]

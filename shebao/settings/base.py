@@ -159,6 +159,19 @@ CELERY_TASK_IGNORE_RESULT = True  # progress is read from the database, not from
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# 1109 数据备份 (docs/operations-backup.md): backups and their SHA-256 manifests go to SHEBAO_BACKUP_DIR; the scheduled
+# backup keeps the newest SHEBAO_BACKUP_KEEP; SHEBAO_BACKUP_KEY (env only, never in the repository) encrypts them
+# when SHEBAO_BACKUP_ENCRYPT is set.
+SHEBAO_BACKUP_DIR = Path(os.environ.get("SHEBAO_BACKUP_DIR", BASE_DIR / "var" / "backups"))
+SHEBAO_BACKUP_KEEP = int(os.environ.get("SHEBAO_BACKUP_KEEP", "14"))
+SHEBAO_BACKUP_ENCRYPT = os.environ.get("SHEBAO_BACKUP_ENCRYPT", "") not in ("", "0", "false", "False")
+SHEBAO_PG_BIN = os.environ.get("SHEBAO_PG_BIN", "")  # directory of pg_dump/pg_restore (default: PATH, then Debian's)
+CELERY_BEAT_SCHEDULE: dict = globals().get("CELERY_BEAT_SCHEDULE", {})  # other areas add their entries too
+CELERY_BEAT_SCHEDULE["operations-backup-nightly"] = {
+    "task": "shebao.operations.tasks.backup_scheduled",
+    "schedule": float(os.environ.get("SHEBAO_BACKUP_EVERY_SECONDS", str(24 * 3600))),
+}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag; kept False for clarity

@@ -20,3 +20,5 @@ SHEBAO_AUDIT_ANCHOR_FILE = Path(tempfile.mkdtemp(prefix="shebao-anchor-")) / "au
 INSTALLED_APPS = [*INSTALLED_APPS, "shebao.core.tests.batchapp"]  # noqa: F405
 # The calculators' throttle is tested on its own (with a low rate); the other tests and the fuzzer are not throttled.
 SHEBAO_CALCULATOR_RATE = "100000/minute"
+# Backups taken by tests (and by the API fuzzer) go to a per-process temporary directory, never to var/backups.
+SHEBAO_BACKUP_DIR = Path(tempfile.mkdtemp(prefix="shebao-backups-"))  # noqa: F405
