@@ -1,3 +1,14 @@
 """API v1 routes of cluster 11 (namespace `api-operations`): each area's apis module holds its routes."""
 
-urlpatterns: list = []
+from django.urls import re_path
+
+from shebao.core.api import NotFoundApi
+
+from .apis import rectification, sysadmin
+
+urlpatterns: list = [
+    *sysadmin.urlpatterns,
+    *rectification.urlpatterns,
+    # Anything else under these resources (e.g. /admin/users/abc/) is a JSON 404, not Django's HTML page.
+    re_path(r"^(?:admin|rectifications)/", NotFoundApi.as_view(), name="operations-not-found"),
+]

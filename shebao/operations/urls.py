@@ -1,3 +1,8 @@
 """Cluster 11 pages (namespace `operations`): each area's views module holds its routes."""
 
-urlpatterns: list = []
+from .views import rectification, sysadmin
+
+urlpatterns: list = [
+    *sysadmin.urlpatterns,
+    *rectification.urlpatterns,
+]
