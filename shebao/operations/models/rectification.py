@@ -1,4 +1,4 @@
-"""111103 问题整改: findings of drills, operations or audits tracked as rectification tasks until a second user closes them."""
+"""111103 问题整改: findings of drills, operations or audits, tracked as tasks until a second user closes them."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ OPEN_RECTIFICATION_STATUSES = (
 
 
 def _evidence_path(instance: RectificationTask, filename: str) -> str:
-    return f"rectification/{instance.created_at:%Y/%m}/{instance.number}/{instance.evidence_sha256[:16]}{instance.evidence_ext}"
+    digest, ext = instance.evidence_sha256[:16], instance.evidence_ext
+    return f"rectification/{instance.created_at:%Y/%m}/{instance.number}/{digest}{ext}"
 
 
 class RectificationTask(models.Model):

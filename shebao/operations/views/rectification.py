@@ -52,7 +52,7 @@ class RectificationForm(ServiceForm):
     """登记整改任务."""
 
     source = forms.ChoiceField(
-        label="问题来源", required=False, choices=[("", "请选择")] + list(RectificationSource.choices)
+        label="问题来源", required=False, choices=[("", "请选择"), *list(RectificationSource.choices)]
     )
     source_ref = forms.CharField(
         label="来源说明", required=False, max_length=200, help_text="如演练编号、检查通知文号（可不填）"
