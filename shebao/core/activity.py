@@ -8,6 +8,7 @@ volumes (and flag unusual ones) on the 系统管理 pages; personal-data views a
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from django.db import connection
@@ -20,14 +21,14 @@ SAMPLES_PER_USER = 50
 KIND_SEARCH = "search"  # a search page of the workbench
 KIND_API = "api"  # a read through the API
 KINDS = {KIND_SEARCH: "页面查询", KIND_API: "接口查询"}
+_LONG_DIGITS = re.compile(r"(?<![0-9*])[0-9]{8,}(?![0-9*])", re.ASCII)
 
 
 def _masked(what: str) -> str:
-    """The query as recorded: NFKC, ID numbers masked, any other run of 6+ digits shortened to its last 4."""
-    import re
-
+    """The query as recorded: NFKC, ID numbers masked, any other run of 8+ digits (phone, account) cut to its
+    last 4."""
     text = mask_text(unicodedata.normalize("NFKC", what or ""))
-    text = re.sub(r"[0-9]{6,}", lambda m: "…" + m.group(0)[-4:], text, flags=re.ASCII)
+    text = _LONG_DIGITS.sub(lambda m: "…" + m.group(0)[-4:], text)
     return text[:200]
 
 

@@ -16,6 +16,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import translation
 
 from shebao.core import validation as v
 from shebao.core.access import STAFF_ROLES, has_grant
@@ -133,11 +134,12 @@ def temporary_password() -> str:
 
 
 def _check_password(password: str, user: User, errors: v.Errors) -> None:
-    try:
-        validate_password(password, user=user)
-    except ValidationError as exc:
-        for message in exc.messages:
-            errors.add("password", message)
+    with translation.override("zh-hans"):  # Django's validators, in Chinese whatever the request's language
+        try:
+            validate_password(password, user=user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                errors.add("password", str(message))
 
 
 # --------------------------------------------------------------------------------------------------------------
