@@ -32,6 +32,13 @@ _AGENCY_CODE = re.compile(r"^[0-9A-Za-z]{6,20}$", re.ASCII)
 _PREFIX = re.compile(r"^[0-9]{2,8}$", re.ASCII)
 STAFF_ROLE_VALUES = tuple(str(r) for r in STAFF_ROLES)
 TEMP_PASSWORD_LENGTH = 14
+# Chinese wording of Django's password validators by error code (its zh-hans plural forms do not always load).
+_PASSWORD_MESSAGES = {
+    "password_too_short": "密码太短，至少需要{min_length}个字符",
+    "password_too_common": "密码太常见，请换一个不易猜到的密码",
+    "password_entirely_numeric": "密码不能全为数字",
+    "password_too_similar": "密码与登录名或姓名太相似",
+}
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -134,12 +141,14 @@ def temporary_password() -> str:
 
 
 def _check_password(password: str, user: User, errors: v.Errors) -> None:
-    with translation.override("zh-hans"):  # Django's validators, in Chinese whatever the request's language
+    with translation.override("zh-hans"):  # Django's validators (settings.AUTH_PASSWORD_VALIDATORS), in Chinese
         try:
             validate_password(password, user=user)
         except ValidationError as exc:
-            for message in exc.messages:
-                errors.add("password", str(message))
+            for error in exc.error_list:
+                params = error.params or {}
+                known = _PASSWORD_MESSAGES.get(error.code or "")
+                errors.add("password", known.format(**params) if known else " ".join(error.messages))
 
 
 # --------------------------------------------------------------------------------------------------------------
