@@ -175,6 +175,8 @@ def test_activity_counts_real_api_reads_and_flags_unusual_volume(api, admin_a, c
     rows = api(admin_a).get("/api/v1/admin/activity/", {"flagged": "true"}).json()["results"]
     assert [(r["username"], r["api"], r["flagged"]) for r in rows] == [("clerk_a", 4, True)]
     today = timezone.localdate()
-    res = api(admin_a).get("/api/v1/admin/activity/", {"date_from": str(today), "date_to": str(today - dt.timedelta(1))})
+    res = api(admin_a).get(
+        "/api/v1/admin/activity/", {"date_from": str(today), "date_to": str(today - dt.timedelta(1))}
+    )
     assert res.status_code == 400 and "date_from" in res.json()["errors"]
     assert api(clerk).get("/api/v1/admin/activity/").status_code == 403

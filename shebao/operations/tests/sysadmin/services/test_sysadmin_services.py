@@ -345,7 +345,9 @@ def test_a_volume_above_the_daily_limit_is_flagged(admin_a, clerk, reviewer):
 def test_a_volume_above_three_times_the_users_median_is_flagged(admin_a, clerk):
     today = timezone.localdate()
     for days_ago, n in ((1, 10), (2, 12), (3, 8), (5, 10)):
-        ActivityCount.objects.create(user=clerk, agency=clerk.agency, day=today - dt.timedelta(days=days_ago), kind="search", count=n)
+        ActivityCount.objects.create(
+            user=clerk, agency=clerk.agency, day=today - dt.timedelta(days=days_ago), kind="search", count=n
+        )
     activity_record(clerk, KIND_SEARCH, count=31)  # median 10 → more than 30 is unusual
     row = activity_rows(actor=admin_a, day_from=today, day_to=today)[0]
     assert row.median == 10 and row.total == 31 and row.flagged

@@ -121,7 +121,9 @@ def test_grant_on_the_user_page_opens_the_items_page(client, admin_a, finance_a)
     login(finance, finance_a)
     assert finance.get("/registration/employers/new/").status_code == 403
     login(client, admin_a)
-    res = client.post(f"/operations/admin/users/{finance_a.pk}/grants/", {"item_prefix": "01010101", "action": "handle"})
+    res = client.post(
+        f"/operations/admin/users/{finance_a.pk}/grants/", {"item_prefix": "01010101", "action": "handle"}
+    )
     assert res.status_code == 302
     assert finance.get("/registration/employers/new/").status_code == 200
     grant = UserGrant.objects.get()
