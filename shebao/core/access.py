@@ -34,8 +34,8 @@ def grant_set(actor) -> frozenset[tuple[str, str]]:
         return frozenset()
     cached = getattr(actor, "_shebao_grants", None)
     if cached is None or cached[0] != actor.role:
-        by_role = RoleGrant.objects.filter(role=actor.role).values_list("item_prefix", "action")
-        by_user = UserGrant.objects.filter(user_id=actor.pk).values_list("item_prefix", "action")
+        by_role = RoleGrant.objects.filter(role=actor.role).order_by().values_list("item_prefix", "action")
+        by_user = UserGrant.objects.filter(user_id=actor.pk).order_by().values_list("item_prefix", "action")
         pairs = frozenset(by_role.union(by_user))
         cached = (actor.role, pairs)
         actor._shebao_grants = cached
