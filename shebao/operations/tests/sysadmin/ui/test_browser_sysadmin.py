@@ -4,9 +4,14 @@ user's open page no longer works. The 系统管理 pages pass axe (WCAG 2.1 A/AA
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from shebao.core.models import User
+from shebao.operations.models import RectificationTask
+from shebao.operations.services.rectification import rectification_create
 from shebao.tests.conftest import browser, login, needs_chromium  # noqa: F401  (the browser fixture)
 from shebao.tests.test_accessibility import _axe
 from shebao.tests.test_browser import ARTIFACTS
@@ -14,7 +19,7 @@ from shebao.tests.test_browser import ARTIFACTS
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.catalog("1105"),
+    pytest.mark.catalog("1105", "111103"),
     needs_chromium,
 ]
 
@@ -60,3 +65,37 @@ def test_admin_creates_a_user_who_logs_in_then_disables_them(live_server, admin_
 
     newcomer.reload()
     assert newcomer.url.startswith(f"{base}/login/")
+
+
+def test_admin_and_rectification_pages_pass_axe(live_server, admin_a, clerk, browser):  # noqa: F811
+    from shebao.core.activity import KIND_SEARCH, activity_record
+
+    activity_record(clerk, KIND_SEARCH, what="registration:person-list 张三", count=3)
+    task = rectification_create(
+        actor=admin_a,
+        source="drill",
+        title="演练发现的问题",
+        description="恢复超时",
+        owner_id=clerk.pk,
+        deadline=timezone.localdate(),
+    )
+    RectificationTask.objects.filter(pk=task.pk).update(deadline=timezone.localdate() - dt.timedelta(days=1))
+    base = live_server.url
+    owner = login(browser, base, "clerk_a", bypass_csp=True)
+    owner.goto(f"{base}/operations/rectifications/{task.pk}/")
+    assert _axe(owner) == []  # with the start and submit forms
+    admin = login(browser, base, "admin_a", bypass_csp=True)
+    admin.goto(base + "/")
+    assert "整改任务已超期" in admin.get_by_test_id("rectification-overdue").inner_text()
+    for url in (
+        "/",
+        f"/operations/admin/users/{clerk.pk}/",
+        "/operations/admin/users/?q=没有这个人",
+        "/operations/admin/agencies/",
+        "/operations/admin/parameters/?q=operations.query",
+        f"/operations/admin/activity/?user={clerk.pk}",
+        "/operations/rectifications/",
+        "/operations/rectifications/new/",
+    ):
+        admin.goto(base + url)
+        assert _axe(admin) == [], url
