@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Q
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -154,8 +155,6 @@ class AdminUserListApi(ShebaoApi):
         f = self.parse_query(self.FilterSerializer)
         qs = s.managed_users(request.user).order_by("agency__path", "username")
         if f.get("q"):
-            from django.db.models import Q
-
             qs = qs.filter(Q(username__icontains=f["q"]) | Q(display_name__icontains=f["q"]))
         if f.get("role"):
             qs = qs.filter(role=f["role"])
@@ -404,8 +403,6 @@ class AdminAgencyListApi(ShebaoApi):
         f = self.parse_query(self.FilterSerializer)
         qs = s.managed_agencies(request.user).order_by("path")
         if f.get("q"):
-            from django.db.models import Q
-
             qs = qs.filter(Q(name__icontains=f["q"]) | Q(code__icontains=f["q"]))
         return self.paginate(qs, AdminAgencySerializer)
 

@@ -30,10 +30,12 @@ from shebao.core.errors import ApplicationError
 from shebao.core.forms import DATE_INPUT, ServiceForm
 from shebao.core.models import CatalogItem, Parameter, User, UserGrant
 from shebao.core.parameters import parameter_set
+from shebao.core.validation import parse_date
 from shebao.core.views.helpers import error_status, paginate, raise_for_scope
 
 from ..selectors.sysadmin import activity_rows, activity_samples, activity_totals, thresholds
 from ..services import sysadmin as s
+from ..services.rectification import overdue_rectifications, rectifications_for
 
 ROLE_CHOICES = [(str(r), Role(r).label) for r in STAFF_ROLES]
 
@@ -163,6 +165,7 @@ def admin_home(request: HttpRequest) -> HttpResponse:
         "agencies_total": s.managed_agencies(actor).count(),
         "grants_total": UserGrant.objects.filter(user__in=users).count(),
         "today": activity_totals(actor=actor, day=timezone.localdate()),
+        "rectifications_overdue": overdue_rectifications(rectifications_for(actor)).count(),
     }
     return render(request, "operations/sysadmin/home.html", context)
 
@@ -464,8 +467,6 @@ def parameter_list(request: HttpRequest) -> HttpResponse:
 
 def _date_or_error(value) -> dt.date:
     """The effective date as typed (the service layer names the field when it is wrong)."""
-    from shebao.core.validation import parse_date
-
     return parse_date(value, "effective_from", "生效日期")
 
 
