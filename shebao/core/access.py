@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from .choices import Action, Role
 from .errors import NotFoundError, PermissionDeniedError
-from .models import Case, RoleGrant
+from .models import Case, RoleGrant, UserGrant
 
 STAFF_ROLES = (Role.CLERK, Role.REVIEWER, Role.AGENCY_ADMIN, Role.AUDITOR, Role.FINANCE)
 
@@ -28,12 +28,15 @@ DEFAULT_GRANTS: list[tuple[str, str, str]] = [
 
 
 def grant_set(actor) -> frozenset[tuple[str, str]]:
-    """(item prefix, action) pairs the actor's role holds, read once per user object (one query per request)."""
+    """(item prefix, action) pairs the actor's role holds, plus the actor's own grants (按人授权, `UserGrant`),
+    read once per user object (one query per request)."""
     if actor is None or not actor.is_authenticated or not actor.is_active:
         return frozenset()
     cached = getattr(actor, "_shebao_grants", None)
     if cached is None or cached[0] != actor.role:
-        pairs = frozenset(RoleGrant.objects.filter(role=actor.role).values_list("item_prefix", "action"))
+        by_role = RoleGrant.objects.filter(role=actor.role).order_by().values_list("item_prefix", "action")
+        by_user = UserGrant.objects.filter(user_id=actor.pk).order_by().values_list("item_prefix", "action")
+        pairs = frozenset(by_role.union(by_user))
         cached = (actor.role, pairs)
         actor._shebao_grants = cached
     return cached[1]

@@ -71,6 +71,18 @@ class BusinessItem:
     receipt: Callable | None = None  # (case) -> (filename, pdf bytes) of the receipt of a completed case
     portal_links: tuple[Link, ...] = ()
     quick_links: tuple[Link, ...] = ()
+    # True for an item carried out by immediate, audited services that open no case (e.g. system administration):
+    # the case kit (`shebao.testing.ItemTestCase`) does not apply to it.
+    immediate: bool = False
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A panel an app adds to the staff dashboard: `template` rendered with what `context(request)` returns
+    (None hides the panel for that user)."""
+
+    template: str
+    context: Callable
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,7 @@ class AppUi:
     quick_links: tuple[Link, ...] = ()  # staff dashboard buttons
     audit_labels: dict[str, str] = field(default_factory=dict)
     object_urls: dict[str, str] = field(default_factory=dict)  # case subject kind ("employer") -> URL name
+    dashboard_panels: tuple[DashboardPanel, ...] = ()  # extra panels of the staff dashboard
 
 
 ITEMS: dict[str, BusinessItem] = {}
@@ -159,6 +172,17 @@ def links(kind: str) -> Iterable[Link]:
         yield from getattr(ui, kind)
     for item in ITEMS.values():
         yield from getattr(item, kind, ())
+
+
+def dashboard_panels(request) -> list[dict]:
+    """The apps' dashboard panels this user sees: [{"template": …, **context}] in registration order."""
+    out = []
+    for ui in APPS.values():
+        for panel in ui.dashboard_panels:
+            context = panel.context(request)
+            if context is not None:
+                out.append({**context, "template": panel.template})
+    return out
 
 
 def materials_for(code: str) -> tuple[Material, ...]:

@@ -82,12 +82,24 @@ class User(AbstractUser):
         help_text="工作人员本人的号码：复核时回避本人及本人参保记录的业务",
     )
 
+    # Bumped to end every session of the user at once (强制下线, 停用) without changing the password: it is part of
+    # the session auth hash, so sessions signed with the old value stop working on their next request.
+    session_epoch = models.PositiveIntegerField("会话代次", default=0, editable=False)
+
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's session hash of the password, salted with `session_epoch` once it has been bumped."""
+        from django.utils.crypto import salted_hmac
+
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        value = self.password if not self.session_epoch else f"{self.password}#{self.session_epoch}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def is_staff_role(self) -> bool:
@@ -110,6 +122,71 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} {self.item_prefix or '*'} {self.get_action_display()}"
+
+
+class UserGrant(models.Model):
+    """按人授权: one user may also do `action` on a catalogue item (code or prefix), on top of the role's grants."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="item_grants", verbose_name="用户"
+    )
+    item_prefix = models.CharField("业务编码(前缀)", max_length=8)
+    action = models.CharField("操作", max_length=10, choices=Action.choices)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name="授权人"
+    )
+    granted_at = models.DateTimeField("授权时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "按人授权"
+        verbose_name_plural = "按人授权"
+        ordering = ["user_id", "item_prefix", "action"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "item_prefix", "action"], name="uniq_user_grant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.item_prefix} {self.get_action_display()}"
+
+
+class ActivityCount(models.Model):
+    """查询量统计: how many queries of a kind (search page, API read) one user made on one day (an upsert counter)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="用户")
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="所属机构"
+    )
+    day = models.DateField("日期")
+    kind = models.CharField("类别", max_length=20)
+    count = models.PositiveIntegerField("次数", default=0)
+
+    class Meta:
+        verbose_name = "查询量统计"
+        verbose_name_plural = "查询量统计"
+        ordering = ["-day", "user_id", "kind"]
+        constraints = [models.UniqueConstraint(fields=["user", "day", "kind"], name="uniq_activity_count")]
+        indexes = [models.Index(fields=["day", "agency"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day} {self.kind} {self.count}"
+
+
+class ActivitySample(models.Model):
+    """查询记录样本: the last queries of each user (what was asked, ID numbers masked), for the activity monitor."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="用户")
+    at = models.DateTimeField("时间", default=timezone.now)
+    kind = models.CharField("类别", max_length=20)
+    what = models.CharField("查询内容（脱敏）", max_length=200)
+
+    class Meta:
+        verbose_name = "查询记录样本"
+        verbose_name_plural = "查询记录样本"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.at:%Y-%m-%d %H:%M} {self.what}"
 
 
 class CatalogItem(models.Model):

@@ -1,5 +1,17 @@
 """API v1 routes of cluster 11 (namespace `api-operations`): each area's apis module holds its routes."""
 
-from .apis import backup, emergency, security
+from django.urls import re_path
 
-urlpatterns: list = [*security.urlpatterns, *backup.urlpatterns, *emergency.urlpatterns]
+from shebao.core.api import NotFoundApi
+
+from .apis import backup, emergency, rectification, security, sysadmin
+
+urlpatterns: list = [
+    *security.urlpatterns,
+    *backup.urlpatterns,
+    *emergency.urlpatterns,
+    *sysadmin.urlpatterns,
+    *rectification.urlpatterns,
+    # Anything else under these resources (e.g. /admin/users/abc/) is a JSON 404, not Django's HTML page.
+    re_path(r"^(?:admin|rectifications)/", NotFoundApi.as_view(), name="operations-not-found"),
+]

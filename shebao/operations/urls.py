@@ -1,5 +1,11 @@
 """Cluster 11 pages (namespace `operations`): each area's views module holds its routes."""
 
-from .views import backup, emergency, security
+from .views import backup, emergency, rectification, security, sysadmin
 
-urlpatterns: list = [*security.urlpatterns, *backup.urlpatterns, *emergency.urlpatterns]
+urlpatterns: list = [
+    *security.urlpatterns,
+    *backup.urlpatterns,
+    *emergency.urlpatterns,
+    *sysadmin.urlpatterns,
+    *rectification.urlpatterns,
+]

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.utils import html
 from rest_framework.views import APIView
 
+from ..activity import KIND_API, activity_record
 from ..errors import ApplicationError, NotFoundError
 from .errors import ErrorSerializer, Pagination
 from .parsers import JSONParser
@@ -168,6 +169,16 @@ class ShebaoApi(APIView):
             if isinstance(ser, type) and issubclass(ser, serializers.BaseSerializer):
                 meta_base = ser.__dict__.get("Meta") or getattr(ser, "Meta", object)
                 ser.Meta = type("Meta", (meta_base,), {"ref_name": stem + attr.removesuffix("Serializer")})
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Count a successful read in the query activity log (`core.activity`: per user and day, masked sample)."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method == "GET" and 200 <= response.status_code < 300:
+            query = request.META.get("QUERY_STRING", "")
+            activity_record(
+                getattr(request, "user", None), KIND_API, what=request.path + (f"?{query}" if query else "")
+            )
+        return response
 
     def parse_query(self, serializer_class: type[serializers.Serializer]) -> dict:
         """Validate the query string with a filter serializer (400 naming the parameter when wrong)."""

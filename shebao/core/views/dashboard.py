@@ -11,6 +11,7 @@ from ..access import cases_for, has_any_grant, is_staff
 from ..calendar_services import calendar_warning
 from ..choices import Action, CaseStatus
 from ..context_processors import visible_links
+from ..items import dashboard_panels
 from ..selectors import case_queue
 from .helpers import home_url
 
@@ -73,5 +74,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
         "overdue_count": overdue.count(),
         "completed_today": cases.filter(status=CaseStatus.COMPLETED, completed_at__date=today).count(),
+        "panels": dashboard_panels(request),
     }
     return render(request, "core/dashboard.html", context)

@@ -31,6 +31,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 
 from ..access import has_grant
+from ..activity import KIND_SEARCH, activity_record
 from ..choices import Action
 from .helpers import paginate, staff_required
 
@@ -91,6 +92,7 @@ class SearchListView(View):
             "search_url": reverse(self.url_name),
             "can_create": bool(self.create_item) and has_grant(request.user, self.create_item, Action.HANDLE),
         }
+        activity_record(request.user, KIND_SEARCH, what=" ".join(filter(None, (self.url_name, q, status))))
         response = render(request, self.results_template if request.htmx else self.template_name, context)
         if request.htmx:  # the address bar shows the page rendered (`?t=…` or `?q=…`, never the number)
             response["HX-Push-Url"] = request.get_full_path()

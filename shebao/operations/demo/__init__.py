@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-AREAS: tuple[str, ...] = ("security", "emergency")  # areas add their module name here as they are built
+AREAS: tuple[str, ...] = ("security", "emergency", "sysadmin", "rectification")
 
 
 def load(ctx) -> None:

@@ -2,4 +2,10 @@
 
 from .backup import BackupRecord, BackupStatus, BackupTrigger  # noqa: F401
 from .emergency import DrillKind, DrillStatus, EmergencyDrill, EmergencyPlan, EmergencyScenario  # noqa: F401
+from .rectification import (  # noqa: F401
+    OPEN_RECTIFICATION_STATUSES,
+    RectificationSource,
+    RectificationStatus,
+    RectificationTask,
+)
 from .security import ExportKind, MaskingRule, PersonalDataExport  # noqa: F401
