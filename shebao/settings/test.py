@@ -20,3 +20,7 @@ SHEBAO_AUDIT_ANCHOR_FILE = Path(tempfile.mkdtemp(prefix="shebao-anchor-")) / "au
 INSTALLED_APPS = [*INSTALLED_APPS, "shebao.core.tests.batchapp"]  # noqa: F405
 # The calculators' throttle is tested on its own (with a low rate); the other tests and the fuzzer are not throttled.
 SHEBAO_CALCULATOR_RATE = "100000/minute"
+# Signed documents: a demo CA and agency certificate made once per test session in a temporary directory
+# (`shebao/conftest.py`); the agency page may re-issue it.
+SHEBAO_SIGNING_DIR = Path(tempfile.mkdtemp(prefix="shebao-signing-"))  # noqa: F405
+SHEBAO_SIGNING_DEMO_RENEW = True
