@@ -251,15 +251,15 @@ def verify_pdf(pdf_bytes: bytes) -> SignatureReport:
     """Check the signature of a PDF against the configured CA (never raises on a bad or unsigned file)."""
     from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
     report = SignatureReport()
     try:
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
         signatures = reader.embedded_signatures
-    except Exception as exc:  # noqa: BLE001 — any parse failure of an uploaded file is "not a readable PDF"
+    except Exception as exc:
         logger.info("uploaded PDF unreadable: %s", exc)
         report.problems.append("文件不是可读取的 PDF，或已损坏")
         return report
@@ -273,14 +273,14 @@ def verify_pdf(pdf_bytes: bytes) -> SignatureReport:
         report.signer = _cn(cert.subject)
         report.organisation = str(cert.subject.native.get("organization_name", ""))
         report.issuer = _cn(cert.issuer)
-    except Exception:  # noqa: BLE001
+    except Exception:
         report.problems.append("签名中没有可读取的签名证书")
     sig_dict = sig.sig_object
     report.reason = str(sig_dict.get("/Reason", "") or "")
     report.location = str(sig_dict.get("/Location", "") or "")
     try:
         report.signing_time = sig.self_reported_timestamp
-    except Exception:  # noqa: BLE001
+    except Exception:
         report.signing_time = None
     if len(signatures) > 1:
         report.problems.append("文件包含多个签名")
@@ -294,7 +294,7 @@ def verify_pdf(pdf_bytes: bytes) -> SignatureReport:
     report.trusted = bool(status.trusted)
     if status.signer_reported_dt and not report.signing_time:
         report.signing_time = status.signer_reported_dt
-    report.modified = not (status.coverage == SignatureCoverageLevel.ENTIRE_FILE)
+    report.modified = status.coverage != SignatureCoverageLevel.ENTIRE_FILE
     if not status.intact:
         report.problems.append("签名后文件内容被修改（摘要不符）")
     elif not status.valid:
@@ -334,24 +334,10 @@ def _name_text(name) -> str:
 
 def certificate_info() -> CertificateInfo | None:
     """The configured signing certificate (None when there is none)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-
     paths = signing_paths()
     if not paths.cert.is_file():
         return None
-    cert = x509.load_pem_x509_certificate(paths.cert.read_bytes())
-    org = cert.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
-    return CertificateInfo(
-        subject=_name_text(cert.subject),
-        issuer=_name_text(cert.issuer),
-        not_before=cert.not_valid_before_utc,
-        not_after=cert.not_valid_after_utc,
-        serial=format(cert.serial_number, "x"),
-        sha256=cert.fingerprint(hashes.SHA256()).hex(":").upper(),
-        demo=bool(org) and org[0].value == DEMO_ORGANISATION,
-        path=str(paths.cert),
-    )
+    return certificate_info_of(paths.cert.read_bytes(), path=str(paths.cert))
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -379,7 +365,7 @@ def create_demo_material(directory: Path, *, agency_name: str, renew_agency: boo
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from cryptography.x509.oid import NameOID
 
     directory.mkdir(parents=True, exist_ok=True)
     os.chmod(directory, 0o700)
@@ -432,52 +418,90 @@ def create_demo_material(directory: Path, *, agency_name: str, renew_agency: boo
         renew_agency = True  # a new CA: the old agency certificate no longer chains to it
 
     if renew_agency or not (key_path.is_file() and cert_path.is_file()):
-        ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
-        ca_cert = x509.load_pem_x509_certificate(ca_pem.read_bytes())
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(
-                x509.Name(
-                    [
-                        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-                        x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEMO_ORGANISATION),
-                        x509.NameAttribute(NameOID.COMMON_NAME, agency_name[:64]),
-                    ]
-                )
-            )
-            .issuer_name(ca_cert.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=825))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=True,  # nonRepudiation
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),  # type: ignore[arg-type]
-                critical=False,
-            )
-            .sign(ca_key, hashes.SHA256())
-        )
-        _write_private(key_path, key.private_bytes(pem, serialization.PrivateFormat.PKCS8, no_enc))
-        _write_public(cert_path, cert.public_bytes(pem))
+        key_pem, cert_pem = build_demo_agency_certificate(directory, agency_name=agency_name)
+        write_agency_material(directory, key_pem=key_pem, cert_pem=cert_pem)
         created["agency"] = True
     return created
+
+
+def build_demo_agency_certificate(directory: Path, *, agency_name: str) -> tuple[bytes, bytes]:
+    """A new agency key and certificate (PEM) issued by the demo CA in `directory` (nothing written)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    ca_key = serialization.load_pem_private_key((directory / "ca.key").read_bytes(), password=None)
+    ca_cert = x509.load_pem_x509_certificate((directory / "ca.pem").read_bytes())
+    now = dt.datetime.now(dt.UTC)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(
+            x509.Name(
+                [
+                    x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEMO_ORGANISATION),
+                    x509.NameAttribute(NameOID.COMMON_NAME, agency_name[:64]),
+                ]
+            )
+        )
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=825))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,  # nonRepudiation
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),  # type: ignore[arg-type]
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    pem = serialization.Encoding.PEM
+    key_pem = key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return key_pem, cert.public_bytes(pem)
+
+
+def write_agency_material(directory: Path, *, key_pem: bytes, cert_pem: bytes) -> None:
+    """Replace the agency key (mode 0600) and certificate in `directory`; the next signature uses them."""
+    _write_private(directory / "agency.key", key_pem)
+    _write_public(directory / "agency.pem", cert_pem)
+
+
+def certificate_info_of(cert_pem: bytes, *, path: str = "") -> CertificateInfo:
+    """What the agency page shows of a PEM certificate."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    cert = x509.load_pem_x509_certificate(cert_pem)
+    org = cert.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
+    return CertificateInfo(
+        subject=_name_text(cert.subject),
+        issuer=_name_text(cert.issuer),
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        serial=format(cert.serial_number, "x"),
+        sha256=cert.fingerprint(hashes.SHA256()).hex(":").upper(),
+        demo=bool(org) and org[0].value == DEMO_ORGANISATION,
+        path=path,
+    )
 
 
 def pdf_sha256(pdf_bytes: bytes) -> str:
@@ -500,7 +524,7 @@ def check_signing_material(app_configs=None, **kwargs) -> list[checks.CheckMessa
             return [
                 checks.Warning(
                     "文件签名使用的是演示证书（Shebao 演示 CA），不能用于正式文件",
-                    hint="配置机构的正式证书：SHEBAO_SIGNING_KEY_FILE / SHEBAO_SIGNING_CERT_FILE / SHEBAO_SIGNING_CA_FILE",
+                    hint="配置机构的正式证书：SHEBAO_SIGNING_KEY_FILE / _CERT_FILE / _CA_FILE",
                     id="shebao.W010",
                 )
             ]

@@ -1,3 +1,5 @@
 """API v1 routes of cluster 11 (namespace `api-operations`): each area's apis module holds its routes."""
 
-urlpatterns: list = []
+from .apis import signing
+
+urlpatterns: list = [*signing.urlpatterns]
