@@ -1,4 +1,4 @@
-"""111002 数字认证 API: `POST /api/v1/verify/signature/` checks an uploaded PDF's signature (public, throttled);
+"""111002 数字认证 API: `POST /api/v1/verify/signature` checks an uploaded PDF's signature (public, throttled);
 `GET /api/v1/signing/certificate/` shows the current signing certificate (agency administrators)."""
 
 from __future__ import annotations
@@ -146,7 +146,8 @@ class SigningCertificateRenewApi(ShebaoApi):
 
 
 urlpatterns = [
-    path("verify/signature/", SignatureCheckApi.as_view(), name="signature-check"),
+    # No trailing slash: core's `verify/<code>/` (GET a verification code) owns `verify/<anything>/`.
+    path("verify/signature", SignatureCheckApi.as_view(), name="signature-check"),
     path("signing/certificate/", SigningCertificateApi.as_view(), name="signing-certificate"),
     path("signing/certificate/renew/", SigningCertificateRenewApi.as_view(), name="signing-certificate-renew"),
 ]
