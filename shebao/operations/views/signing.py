@@ -52,6 +52,8 @@ def signature_check_page(request: HttpRequest) -> HttpResponse:
 
 
 def _check_post(request: HttpRequest, cap: PdfSizeCap) -> HttpResponse:
+    if any("\x00" in key or any("\x00" in v for v in values) for key, values in request.POST.lists()):
+        return _render_check(request, errors=["请求参数含有不允许的空字符（NUL）"], status=400)
     throttle = SignatureCheckThrottle()
     if not throttle.allow_request(request, None):
         wait = int(throttle.wait() or 1)
@@ -100,6 +102,8 @@ def signing_certificate_renew_view(request: HttpRequest) -> HttpResponse:
 
 for _view in (signature_check_page, signing_certificate_page, signing_certificate_renew_view):
     _view.catalog_codes = ("111002",)
+# The upload's size cap must be installed before anything parses the body (core's RefuseNulMiddleware skips it).
+signature_check_page.reads_own_body = True
 
 urlpatterns = [
     path("signing/check/", signature_check_page, name="signing-check"),
