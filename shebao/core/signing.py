@@ -20,6 +20,8 @@ Key material (PEM files), from the settings:
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import datetime as dt
 import hashlib
 import io
@@ -39,6 +41,17 @@ DEMO_ORGANISATION = "Shebao 演示 CA (demo)"
 DEMO_CA_NAME = "Shebao Demo Root CA (演示，勿用于正式文件)"
 SIGNATURE_FIELD = "ShebaoSignature"
 SIGNATURE_RESERVED_BYTES = 8192
+
+
+def _outside_event_loop(fn):
+    """Run `fn()` where no asyncio loop is running: pyHanko's synchronous API calls `asyncio.run`, which fails in
+    a thread that already runs a loop (an async context, Playwright's sync API in tests): then a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
 
 
 class SigningUnavailable(ImproperlyConfigured):
@@ -181,7 +194,8 @@ def sign_pdf(pdf_bytes: bytes, *, reason: str, location: str = "") -> bytes:
     )
     # A fixed reservation for the CMS container (RSA-2048 signature + 2 certificates ≈ 3.5 KB): pyHanko otherwise
     # estimates it with a dummy signature, which doubles the signing time.
-    out = signers.PdfSigner(meta, signer=signer).sign_pdf(writer, bytes_reserved=SIGNATURE_RESERVED_BYTES)
+    pdf_signer = signers.PdfSigner(meta, signer=signer)
+    out = _outside_event_loop(lambda: pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_RESERVED_BYTES))
     return out.getvalue()
 
 
@@ -285,7 +299,8 @@ def verify_pdf(pdf_bytes: bytes) -> SignatureReport:
     if len(signatures) > 1:
         report.problems.append("文件包含多个签名")
     try:
-        status = validate_pdf_signature(sig, _validation_context(signing_paths()))
+        context = _validation_context(signing_paths())
+        status = _outside_event_loop(lambda: validate_pdf_signature(sig, context))
     except (SignatureValidationError, PdfReadError, ValueError, KeyError, TypeError) as exc:
         logger.info("signature validation failed: %s", exc)
         report.problems.append("签名数据损坏，无法核验")
