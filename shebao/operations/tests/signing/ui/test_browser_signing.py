@@ -22,8 +22,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.catalog("111002"), needs_chromium
 
 
 def test_public_checks_a_signed_receipt_in_the_browser(
-    browser, live_server, transactional_db, receipt, agency_admin, tmp_path
-):  # noqa: F811,E501
+    browser,  # noqa: F811
+    live_server,
+    transactional_db,
+    receipt,
+    agency_admin,
+    tmp_path,
+):
     ARTIFACTS.mkdir(exist_ok=True)
     signed = tmp_path / "回执.pdf"
     signed.write_bytes(receipt)
