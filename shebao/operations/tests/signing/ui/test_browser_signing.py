@@ -61,3 +61,5 @@ def test_public_checks_a_signed_receipt_in_the_browser(
     admin.wait_for_selector("text=文件签名证书")
     assert admin.get_by_test_id("cert-sha256").inner_text() == certificate_info().sha256
     admin.screenshot(path=str(ARTIFACTS / "signing-certificate.png"), full_page=True)
+    for opened in (page, admin):  # no keep-alive connection (and its database session) outlives the test
+        opened.context.close()
