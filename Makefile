@@ -15,11 +15,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## demo: install, migrate a SQLite database, load demo data, serve on http://127.0.0.1:$(PORT)
+## demo: install, migrate a SQLite database, load demo data, make the demo signing CA (var/signing), serve on http://127.0.0.1:$(PORT)
 demo: $(STAMP)
 	mkdir -p var
 	env -u DATABASE_URL $(PY) manage.py migrate --noinput
 	env -u DATABASE_URL $(PY) manage.py seed_demo
+	env -u DATABASE_URL $(PY) manage.py signing_setup
 	@echo "Shebao is running at http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	env -u DATABASE_URL $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
@@ -31,6 +32,7 @@ test: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
 	SHEBAO_SECRET_KEY=ci-check-only-$$(date +%s)-not-a-real-secret-but-long-enough-for-django \
 		SHEBAO_AUDIT_KEY=ci-check-only-audit-key-not-a-real-secret SHEBAO_PUBLIC_BASE_URL=https://shebao.example.gov.cn \
+		SHEBAO_SIGNING_REQUIRED=false SHEBAO_SIGNING_DIR=$$(mktemp -d) \
 		DJANGO_SETTINGS_MODULE=shebao.settings.production $(PY) manage.py check --deploy --fail-level WARNING
 	$(VENV)/bin/pytest -q
 

@@ -15,6 +15,17 @@ from shebao.core.tests.factories import AgencyFactory, UserFactory
 _counter = itertools.count(1)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def signing_material():
+    """The demo CA and agency certificate in the test settings' temporary SHEBAO_SIGNING_DIR (every PDF is signed)."""
+    from django.conf import settings
+
+    from shebao.core.signing import create_demo_material
+
+    create_demo_material(settings.SHEBAO_SIGNING_DIR, agency_name="杭州市社会保险管理服务中心")
+    return settings.SHEBAO_SIGNING_DIR
+
+
 @pytest.fixture
 def agencies(db):
     """Hangzhou city agency with two district agencies (上城区 330102, 拱墅区 330105)."""

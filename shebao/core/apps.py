@@ -29,6 +29,7 @@ class CoreConfig(AppConfig):
         # `<app>/batches.py` register them; a code or kind registered twice raises ImproperlyConfigured here, so the
         # system does not start).
         autodiscover_modules("services", "presenters", "items", "batches")
+        from . import signing  # noqa: F401  (the deploy check of the document signing material)
         from .views import batch, calendar  # noqa: F401  (register the 批处理 and 节假日历 sidebar links)
 
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="shebao.core.reference")

@@ -1,4 +1,5 @@
-"""Printed documents (回执, 证明): HTML templates rendered to PDF by WeasyPrint with the NotoSansSC font embedded.
+"""Printed documents (回执, 证明): HTML templates rendered to PDF by WeasyPrint with the NotoSansSC font embedded,
+then signed with the agency certificate (`core.signing`, PAdES; see docs/operations-signing.md).
 
 Every app prints through `render_pdf(template, context, css=...)`; the font and the base stylesheet are built once
 per process (font parsing dominates the cost of a small document). `qr_data_uri(text)` gives the QR code image
@@ -83,14 +84,23 @@ def _clear_caches() -> None:
 atexit.register(_clear_caches)
 
 
-def render_pdf(template_name: str, context: dict, *, css: str = "") -> bytes:
-    """A printed document: the template rendered to PDF with the base stylesheet (+ `css`) and the CJK font."""
+def render_pdf(template_name: str, context: dict, *, css: str = "", reason: str = "", location: str = "") -> bytes:
+    """A printed document: the template rendered to PDF with the base stylesheet (+ `css`) and the CJK font,
+    signed with the agency certificate (`core.signing.sign_pdf`; reason defaults to the context's `title`,
+    location to its `agency_name`)."""
     from weasyprint import HTML
+
+    from .signing import sign_pdf
 
     font_config, base = _font_config()
     stylesheets = [base, _extra_css(css)] if css else [base]
     html = render_to_string(template_name, context)
-    return HTML(string=html).write_pdf(stylesheets=stylesheets, font_config=font_config)
+    pdf = HTML(string=html).write_pdf(stylesheets=stylesheets, font_config=font_config)
+    return sign_pdf(
+        pdf,
+        reason=reason or str(context.get("title") or "文件出具"),
+        location=location or str(context.get("agency_name") or ""),
+    )
 
 
 def qr_data_uri(text: str, *, scale: int = 4) -> str:

@@ -41,6 +41,16 @@ class DocumentKind:
 
 DOCUMENT_KINDS: dict[str, DocumentKind] = {}
 
+# URL names of pages that check an uploaded PDF (its digital signature); the verification page shows their upload
+# form. An app registers one with `register_pdf_check`; core knows none by name.
+PDF_CHECKS: list[str] = []
+
+
+def register_pdf_check(url_name: str) -> None:
+    """Offer a page that checks an uploaded PDF on the public verification page (a name registered once)."""
+    if url_name not in PDF_CHECKS:
+        PDF_CHECKS.append(url_name)
+
 
 def register_document_kind(kind: DocumentKind) -> DocumentKind:
     """Declare a kind of document an app issues; a key declared twice stops the system at start-up."""

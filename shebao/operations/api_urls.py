@@ -4,9 +4,10 @@ from django.urls import re_path
 
 from shebao.core.api import NotFoundApi
 
-from .apis import backup, emergency, rectification, security, sysadmin
+from .apis import backup, emergency, rectification, security, signing, sysadmin
 
 urlpatterns: list = [
+    *signing.urlpatterns,
     *security.urlpatterns,
     *backup.urlpatterns,
     *emergency.urlpatterns,

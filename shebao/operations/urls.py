@@ -1,8 +1,9 @@
 """Cluster 11 pages (namespace `operations`): each area's views module holds its routes."""
 
-from .views import backup, emergency, rectification, security, sysadmin
+from .views import backup, emergency, rectification, security, signing, sysadmin
 
 urlpatterns: list = [
+    *signing.urlpatterns,
     *security.urlpatterns,
     *backup.urlpatterns,
     *emergency.urlpatterns,

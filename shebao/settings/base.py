@@ -143,6 +143,22 @@ SHEBAO_AUDIT_ANCHOR_FILE = Path(os.environ.get("SHEBAO_AUDIT_ANCHOR_FILE", BASE_
 # derived from SECRET_KEY under a salt of its own); the QR code holds SHEBAO_PUBLIC_BASE_URL + /verify/<code>/.
 SHEBAO_DOCUMENT_KEY = os.environ.get("SHEBAO_DOCUMENT_KEY", "")
 SHEBAO_PUBLIC_BASE_URL = os.environ.get("SHEBAO_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Signed documents (docs/operations-signing.md): every issued PDF is signed (PAdES) with the agency key. PEM files
+# from SHEBAO_SIGNING_KEY_FILE / _CERT_FILE / _CA_FILE, each defaulting to agency.key / agency.pem / ca.pem in
+# SHEBAO_SIGNING_DIR (`manage.py signing_setup` writes a demo CA there). When SHEBAO_SIGNING_REQUIRED is true
+# (production) a document cannot be issued without them; otherwise it is issued unsigned with a warning.
+SHEBAO_SIGNING_DIR = Path(os.environ.get("SHEBAO_SIGNING_DIR", BASE_DIR / "var" / "signing"))
+SHEBAO_SIGNING_KEY_FILE = os.environ.get("SHEBAO_SIGNING_KEY_FILE", "")
+SHEBAO_SIGNING_CERT_FILE = os.environ.get("SHEBAO_SIGNING_CERT_FILE", "")
+SHEBAO_SIGNING_CA_FILE = os.environ.get("SHEBAO_SIGNING_CA_FILE", "")
+SHEBAO_SIGNING_KEY_PASSPHRASE = os.environ.get("SHEBAO_SIGNING_KEY_PASSPHRASE", "")
+SHEBAO_SIGNING_REQUIRED = os.environ.get("SHEBAO_SIGNING_REQUIRED", "false").lower() in ("1", "true", "yes")
+# The agency page may re-issue the demo certificate (development and tests only, never in production).
+SHEBAO_SIGNING_DEMO_RENEW = False
+# Uploaded PDFs whose signature is checked on the public verification page / API: hard size limit in bytes, and
+# the throttle rate per client address (empty: the calculators' SHEBAO_CALCULATOR_RATE).
+SHEBAO_SIGNATURE_UPLOAD_MAX = int(os.environ.get("SHEBAO_SIGNATURE_UPLOAD_MAX", str(10 * 1024 * 1024)))
+SHEBAO_SIGNATURE_VERIFY_RATE = os.environ.get("SHEBAO_SIGNATURE_VERIFY_RATE", "")
 
 # Batch runs (docs/batch.md): chunks run in-process unless a Celery broker is configured, e.g.
 # SHEBAO_BROKER_URL=redis://127.0.0.1:6379/0; then workers (`celery -A shebao worker`) execute them from the queue.

@@ -12,6 +12,9 @@ SECRET_KEY = os.environ["SHEBAO_SECRET_KEY"]
 if not (os.environ.get("SHEBAO_AUDIT_KEY") or os.environ.get("SHEBAO_AUDIT_KEY_FILE")):
     raise ImproperlyConfigured("生产环境必须设置 SHEBAO_AUDIT_KEY 或 SHEBAO_AUDIT_KEY_FILE（审计日志密钥）")
 SHEBAO_AUDIT_KEY_CREATE = False
+# Issued documents must be signed: without key material issuing fails and `check --deploy` reports shebao.E010.
+SHEBAO_SIGNING_REQUIRED = os.environ.get("SHEBAO_SIGNING_REQUIRED", "true").lower() in ("1", "true", "yes")
+SHEBAO_SIGNING_DEMO_RENEW = False
 SECURE_SSL_REDIRECT = True
 SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

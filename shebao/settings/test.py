@@ -22,3 +22,8 @@ INSTALLED_APPS = [*INSTALLED_APPS, "shebao.core.tests.batchapp"]  # noqa: F405
 SHEBAO_CALCULATOR_RATE = "100000/minute"
 # Backups taken by tests (and by the API fuzzer) go to a per-process temporary directory, never to var/backups.
 SHEBAO_BACKUP_DIR = Path(tempfile.mkdtemp(prefix="shebao-backups-"))  # noqa: F405
+
+# Signed documents: a demo CA and agency certificate made once per test session in a temporary directory
+# (`shebao/conftest.py`); the agency page may re-issue it.
+SHEBAO_SIGNING_DIR = Path(tempfile.mkdtemp(prefix="shebao-signing-"))  # noqa: F405
+SHEBAO_SIGNING_DEMO_RENEW = True

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from ..access import case_get_for
 from ..choices import CaseStatus
 from ..errors import NotFoundError
 from ..items import get_item
-from ..verification import document_verify
+from ..verification import PDF_CHECKS, document_verify
 
 
 def pdf_response(filename: str, pdf: bytes) -> HttpResponse:
@@ -43,4 +45,11 @@ def case_receipt(request: HttpRequest, case_id: int) -> HttpResponse:
 def verify_document(request: HttpRequest, code: str) -> HttpResponse:
     """文件核验 (public, no login): what the document with this code certified, or 无效 with the reason."""
     result = document_verify(code)
-    return render(request, "core/verify.html", {"result": result}, status=result.status)
+    pdf_checks = [reverse(name) for name in PDF_CHECKS]
+    max_mb = getattr(settings, "SHEBAO_SIGNATURE_UPLOAD_MAX", 10 * 1024 * 1024) // (1024 * 1024)
+    return render(
+        request,
+        "core/verify.html",
+        {"result": result, "pdf_check_url": pdf_checks[0] if pdf_checks else "", "pdf_check_max_mb": max_mb},
+        status=result.status,
+    )

@@ -1,0 +1,1 @@
+"""Cluster 11 benchmarks (run by hand, not in the test suite)."""
