@@ -3,3 +3,5 @@
 Areas (one module each, added as they are built): sysadmin (1105), quality (1106), security (1107), backup (1109),
 signing (111002), emergency (111101–111103).
 """
+
+from . import quality  # noqa: F401
