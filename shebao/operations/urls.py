@@ -1,3 +1,5 @@
 """Cluster 11 pages (namespace `operations`): each area's views module holds its routes."""
 
-urlpatterns: list = []
+from .views import quality
+
+urlpatterns: list = [*quality.urlpatterns]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-AREAS: tuple[str, ...] = ()  # areas add their module name here as they are built
+AREAS: tuple[str, ...] = ("quality",)  # areas add their module name here as they are built
 
 
 def load(ctx) -> None:

@@ -16,7 +16,7 @@ register_app(
                 (Role.AGENCY_ADMIN, Role.AUDITOR),
                 item_code="1106",
                 action=Action.VIEW,
-                active_on=("operations:quality-run", "operations:quality-trend"),
+                active_on=("operations:quality-run",),
             ),
         ),
         audit_labels={

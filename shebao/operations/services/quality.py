@@ -54,7 +54,7 @@ def _parse_rules(rules, errors: dict) -> list[str]:
     if rules is None:
         return [r.code for r in rules_in_order()]
     if not isinstance(rules, list | tuple) or not all(isinstance(r, str) for r in rules):
-        errors["rules"] = ["检查规则应为规则编码列表，如 [\"YX01\", \"WY01\"]"]
+        errors["rules"] = ['检查规则应为规则编码列表，如 ["YX01", "WY01"]']
         return []
     codes = [normalise_code(r) for r in rules]
     unknown = [c or "（空）" for c in codes if c not in QUALITY_RULES]
@@ -252,26 +252,39 @@ def rule_rows(run: QualityRun) -> list[dict]:
     return rows
 
 
-def trend(run: QualityRun, *, last: int = 10) -> dict:
-    """Counts per rule over the agency's last `last` finished runs up to this one (oldest first)."""
+def trend(run: QualityRun, *, last: int = 12) -> dict:
+    """Counts per rule over the agency's last `last` finished runs up to this one (oldest first), as SVG bars."""
     runs = list(
         QualityRun.objects.filter(agency=run.agency, status=QualityRunStatus.DONE, pk__lte=run.pk)
         .order_by("-id")
         .only("id", "started_at", "counts", "total")[:last]
     )[::-1]
-    codes = [c for c in run.rules]
     series = []
-    for code in codes:
-        values = [int(r.counts.get(code, 0)) if code in r.counts else None for r in runs]
+    for code in run.rules:
+        values = [int(r.counts[code]) if code in r.counts else None for r in runs]
         top = max([v for v in values if v is not None] or [0])
+        points = []
+        for idx, (r, v) in enumerate(zip(runs, values, strict=True)):
+            height = 0 if not top or not v else max(2, round(30 * v / top))
+            text = "未检查" if v is None else str(v)
+            points.append(
+                {
+                    "run": r.pk,
+                    "count": v,
+                    "text": text,
+                    "x": idx * 14,
+                    "y": 31 - height,
+                    "height": height,
+                    "current": r.pk == run.pk,
+                }
+            )
         series.append(
             {
                 "code": code,
                 "name": QUALITY_RULES[code].name if code in QUALITY_RULES else code,
-                "points": [
-                    {"run": r.pk, "count": v, "height": 0 if not top or v is None else max(2, round(28 * v / top))}
-                    for r, v in zip(runs, values, strict=True)
-                ],
+                "points": points,
+                "label": "、".join(f"#{p['run']} {p['text']}" for p in points),
+                "current": int(run.counts.get(code, 0)),
             }
         )
-    return {"runs": runs, "series": series, "totals": [r.total for r in runs]}
+    return {"runs": runs, "series": series, "width": max(len(runs), 1) * 14}

@@ -421,8 +421,10 @@ _R(
         MEDIUM,
         P,
         _person_rule(
-            lambda d: f"{d.matches('p.id_number', ID18)} AND NOT EXISTS "
-            f"(SELECT 1 FROM {d.region} r WHERE r.code = substr(p.id_number, 1, 6))",
+            lambda d: (
+                f"{d.matches('p.id_number', ID18)} AND NOT EXISTS "
+                f"(SELECT 1 FROM {d.region} r WHERE r.code = substr(p.id_number, 1, 6))"
+            ),
             lambda d: f"'社会保障号码前6位不是 GB/T 2260 行政区划代码（含已撤销代码）：' || {_who(d)}",
         ),
     )
@@ -474,8 +476,10 @@ _R(
         LOW,
         E,
         _employer_rule(
-            lambda d: f"{d.matches('m.uscc', USCC18)} AND NOT EXISTS "
-            f"(SELECT 1 FROM {d.region} r WHERE r.code = substr(m.uscc, 3, 6))",
+            lambda d: (
+                f"{d.matches('m.uscc', USCC18)} AND NOT EXISTS "
+                f"(SELECT 1 FROM {d.region} r WHERE r.code = substr(m.uscc, 3, 6))"
+            ),
             lambda d: f"'统一社会信用代码第3–8位 ' || substr(m.uscc, 3, 6) || ' 不是行政区划代码：' || {_unit()}",
         ),
     )
@@ -519,8 +523,10 @@ _R(
         E,
         _employer_rule(
             lambda d: "m.cancelled_on < m.registered_on",
-            lambda d: f"'注销日期 ' || {d.text('m.cancelled_on')} || ' 早于登记日期 ' || "
-            f"{d.text('m.registered_on')} || '：' || {_unit()}",
+            lambda d: (
+                f"'注销日期 ' || {d.text('m.cancelled_on')} || ' 早于登记日期 ' || "
+                f"{d.text('m.registered_on')} || '：' || {_unit()}"
+            ),
         ),
     )
 )
@@ -533,9 +539,7 @@ _R(
         K,
         HIGH,
         N,
-        lambda d: _overlap(
-            d, "(e1.employer_id IS NULL OR e2.employer_id IS NULL OR e1.employer_id = e2.employer_id)"
-        ),
+        lambda d: _overlap(d, "(e1.employer_id IS NULL OR e2.employer_id IS NULL OR e1.employer_id = e2.employer_id)"),
         "同一人同一险种的两条参保记录期间重叠（同一单位或个人参保）",
     )
 )
@@ -586,8 +590,10 @@ _R(
         MEDIUM,
         P,
         _person_rule(
-            lambda d: f"p.gender IN ('1', '2') AND {d.matches('p.id_number', ID18)} AND "
-            "(CASE WHEN CAST(substr(p.id_number, 17, 1) AS INTEGER) %% 2 = 1 THEN '1' ELSE '2' END) <> p.gender",
+            lambda d: (
+                f"p.gender IN ('1', '2') AND {d.matches('p.id_number', ID18)} AND "
+                "(CASE WHEN CAST(substr(p.id_number, 17, 1) AS INTEGER) %% 2 = 1 THEN '1' ELSE '2' END) <> p.gender"
+            ),
             lambda d: f"'登记性别与社会保障号码第17位（奇数为男、偶数为女）不符：' || {_who(d)}",
         ),
     )
