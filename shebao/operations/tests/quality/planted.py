@@ -66,7 +66,7 @@ def plant(agency) -> dict[str, set[tuple[str, int]]]:
     """Good records plus one planted defect per rule in `agency`; the exact findings each rule must give."""
     n = next(_seq)
     good, other = EmployerFactory(agency=agency), EmployerFactory(agency=agency)
-    for i in range(3):  # good persons, each with two enrolments and a closed earlier one that does not overlap
+    for _i in range(3):  # good persons, each with two enrolments and a closed earlier one that does not overlap
         p = _person(agency, good)
         _enrol(p, good, dt.date(2018, 1, 1), end_month=dt.date(2020, 12, 1), status=EnrolmentStatus.ENDED)
         _enrol(p, good, dt.date(2021, 1, 1))
