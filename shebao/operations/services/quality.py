@@ -119,10 +119,10 @@ def quality_run_start(*, actor, agency: str | None = None, rules: list[str] | No
 
 
 def _execute(run: QualityRun) -> None:
-    d = Dialect(connection.vendor)
+    agency_ids = list(Agency.objects.filter(path__startswith=run.agency.path).values_list("pk", flat=True))
+    d = Dialect(connection.vendor, agency_ids)
     d.prepare(connection)
     params = {
-        "path": run.agency.path + "%",
         "today": timezone.localdate(),
         "far": FAR,
         "earliest": EARLIEST,
@@ -131,6 +131,8 @@ def _execute(run: QualityRun) -> None:
     table = QualityFinding._meta.db_table
     counts, seconds = {}, {}
     with connection.cursor() as cur:
+        if d.pg:  # hash joins and aggregates over millions of rows stay in memory, for this transaction only
+            cur.execute("SET LOCAL work_mem = '256MB'")
         for code in run.rules:
             rule = QUALITY_RULES[code]
             started = time.perf_counter()

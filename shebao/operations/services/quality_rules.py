@@ -6,7 +6,7 @@ read into Python. The SQL is written once against a small `Dialect`: on PostgreS
 for 社会保障号码, GB 32100 for 统一社会信用代码, masking, normalisation) is plain SQL; on SQLite (development and
 the SQLite test run) the same query calls Python functions registered on the connection.
 
-Parameters every query may use: `%(path)s` (the agency subtree, LIKE pattern — write scope with `d.scope(col)`),
+Parameters every query may use (write the agency scope with `d.scope(column)`):
 `%(today)s` (the run's date), `%(far)s` (9999-12-31, the open end of a period), `%(earliest)s` (1900-01-01).
 Write `%%` for a literal percent sign. Add a rule from any app with `register_quality_rule(QualityRule(...))`
 (in its `items` module, so it is registered at start-up).
@@ -127,9 +127,10 @@ def _py_regexp(pattern, value) -> int:
 class Dialect:
     """SQL fragments for one database vendor (PostgreSQL: plain SQL; SQLite: registered Python functions)."""
 
-    def __init__(self, vendor: str):
+    def __init__(self, vendor: str, agency_ids: list[int] | tuple[int, ...] = ()):
         self.vendor = vendor
         self.pg = vendor == "postgresql"
+        self.agency_ids = tuple(int(pk) for pk in agency_ids)
 
     # tables
     person = Person._meta.db_table
@@ -139,11 +140,26 @@ class Dialect:
     region = Region._meta.db_table
 
     def scope(self, column: str) -> str:
-        """`column` (an agency id) lies in the checked agency subtree."""
-        return f"{column} IN (SELECT id FROM {self.agency} WHERE path LIKE %(path)s)"
+        """`column` (an agency id) lies in the checked agency subtree.
+
+        The subtree's agency ids are listed literally (they are integers read from the database): the planner then
+        estimates the rows in scope from its statistics, where a sub-select on the path would look selective and
+        lead it into millions of index probes.
+        """
+        return f"{column} IN ({', '.join(map(str, self.agency_ids)) or 'NULL'})"
 
     def matches(self, expr: str, pattern: str) -> str:
         return f"{expr} ~ '{pattern}'" if self.pg else f"{expr} REGEXP '{pattern}'"
+
+    def id18(self, expr: str) -> str:
+        """`expr` has the form of an 18-digit number: 18 ASCII bytes, digits, the last a digit or X.
+
+        Cheaper than a regular expression (one scan of the 1M-row table in a fraction of the time): 18 bytes means
+        18 ASCII characters, and stripping the leading digits leaves nothing or the final X.
+        """
+        if not self.pg:
+            return self.matches(expr, ID18)
+        return f"(octet_length({expr}) = 18 AND ltrim({expr}, '0123456789') IN ('', 'X'))"
 
     def mask(self, expr: str) -> str:
         """`core.identifiers.mask_id` in SQL: 110105********002X."""
@@ -160,7 +176,7 @@ class Dialect:
             return f"shebao_id_ok({expr}) = 1"
         total = " + ".join(f"(ascii(substr({expr}, {i}, 1)) - 48) * {w}" for i, w in enumerate(ID_WEIGHTS, start=1))
         return (
-            f"(CASE WHEN {self.matches(expr, ID18)} "
+            f"(CASE WHEN {self.id18(expr)} "
             f"THEN substr('{ID_CHECK}', ({total}) %% 11 + 1, 1) = substr({expr}, 18, 1) ELSE false END)"
         )
 
@@ -198,7 +214,9 @@ class Dialect:
         )
 
     def month_start(self, expr: str) -> str:
-        return f"date_trunc('month', {expr})::date" if self.pg else f"date({expr}, 'start of month')"
+        if self.pg:
+            return f"({expr} - (EXTRACT(DAY FROM {expr})::int - 1))"
+        return f"date({expr}, 'start of month')"
 
     def ymd(self, expr: str) -> str:
         """A date as YYYYMMDD text."""
@@ -260,16 +278,23 @@ def _blank(column: str) -> str:
 
 
 def _overlap(d: Dialect, employers: str) -> str:
-    """Pairs of one person's enrolments of one insurance type whose periods overlap (end_month inclusive)."""
+    """Pairs of one person's enrolments of one insurance type whose periods overlap (end_month inclusive).
+
+    The unique index `uniq_open_enrolment` allows one enrolment per person and insurance type that is not 终止参保,
+    so every overlapping pair holds at least one ended enrolment `a`: the query starts from those (few) and looks
+    up the same person's other enrolments `b` of the type through the index on (person, insurance type, start
+    month). A pair of two ended enrolments is taken once (b.id > a.id). The later enrolment (higher id) is reported.
+    """
     return (
-        f"SELECT e2.id AS object_id, "
-        f"'险种 ' || e2.insurance_type_id || ' 参保期间 ' || {d.text('e2.start_month')} || ' 起与参保记录 #' || "
-        f"{d.text('e1.id')} || '（' || {d.text('e1.start_month')} || ' 起）重叠：' || {_who(d)} AS detail "
-        f"FROM {d.enrolment} e1 JOIN {d.enrolment} e2 ON e2.person_id = e1.person_id "
-        "AND e2.insurance_type_id = e1.insurance_type_id AND e2.id > e1.id "
-        f"JOIN {d.person} p ON p.id = e2.person_id "
-        f"WHERE {d.scope('e2.agency_id')} "
-        "AND e1.start_month <= COALESCE(e2.end_month, %(far)s) AND e2.start_month <= COALESCE(e1.end_month, %(far)s) "
+        "SELECT CASE WHEN b.id > a.id THEN b.id ELSE a.id END AS object_id, "
+        f"'险种 ' || a.insurance_type_id || ' 参保记录 #' || {d.text('a.id')} || '（' || {d.text('a.start_month')} || "
+        f"' 起）与 #' || {d.text('b.id')} || '（' || {d.text('b.start_month')} || ' 起）期间重叠：' || {_who(d)} "
+        "AS detail "
+        f"FROM {d.enrolment} a JOIN {d.enrolment} b ON b.person_id = a.person_id "
+        "AND b.insurance_type_id = a.insurance_type_id AND b.id <> a.id "
+        f"JOIN {d.person} p ON p.id = a.person_id "
+        f"WHERE a.status = 'ended' AND (b.status <> 'ended' OR b.id > a.id) AND {d.scope('a.agency_id')} "
+        "AND a.start_month <= COALESCE(b.end_month, %(far)s) AND b.start_month <= COALESCE(a.end_month, %(far)s) "
         f"AND {employers}"
     )
 
@@ -283,7 +308,7 @@ def _dup_ids(d: Dialect) -> str:
     """
     return (
         f"WITH odd AS (SELECT p.id, {d.norm_id('p.id_number')} AS k FROM {d.person} p "
-        f"WHERE {d.scope('p.agency_id')} AND p.id_number <> '' AND NOT ({d.matches('p.id_number', ID18)})), "
+        f"WHERE {d.scope('p.agency_id')} AND p.id_number <> '' AND NOT ({d.id18('p.id_number')})), "
         f"cand AS (SELECT id, k FROM odd UNION SELECT p.id, p.id_number FROM {d.person} p "
         f"JOIN odd ON p.id_number = odd.k WHERE {d.scope('p.agency_id')}), "
         "dup AS (SELECT k, COUNT(*) AS n FROM cand GROUP BY k HAVING COUNT(*) > 1) "
@@ -421,10 +446,7 @@ _R(
         MEDIUM,
         P,
         _person_rule(
-            lambda d: (
-                f"{d.matches('p.id_number', ID18)} AND NOT EXISTS "
-                f"(SELECT 1 FROM {d.region} r WHERE r.code = substr(p.id_number, 1, 6))"
-            ),
+            lambda d: f"{d.id18('p.id_number')} AND substr(p.id_number, 1, 6) NOT IN (SELECT r.code FROM {d.region} r)",
             lambda d: f"'社会保障号码前6位不是 GB/T 2260 行政区划代码（含已撤销代码）：' || {_who(d)}",
         ),
     )
@@ -476,10 +498,7 @@ _R(
         LOW,
         E,
         _employer_rule(
-            lambda d: (
-                f"{d.matches('m.uscc', USCC18)} AND NOT EXISTS "
-                f"(SELECT 1 FROM {d.region} r WHERE r.code = substr(m.uscc, 3, 6))"
-            ),
+            lambda d: f"{d.matches('m.uscc', USCC18)} AND substr(m.uscc, 3, 6) NOT IN (SELECT r.code FROM {d.region} r)",
             lambda d: f"'统一社会信用代码第3–8位 ' || substr(m.uscc, 3, 6) || ' 不是行政区划代码：' || {_unit()}",
         ),
     )
@@ -539,7 +558,7 @@ _R(
         K,
         HIGH,
         N,
-        lambda d: _overlap(d, "(e1.employer_id IS NULL OR e2.employer_id IS NULL OR e1.employer_id = e2.employer_id)"),
+        lambda d: _overlap(d, "(a.employer_id IS NULL OR b.employer_id IS NULL OR a.employer_id = b.employer_id)"),
         "同一人同一险种的两条参保记录期间重叠（同一单位或个人参保）",
     )
 )
@@ -550,7 +569,7 @@ _R(
         K,
         HIGH,
         N,
-        lambda d: _overlap(d, "e1.employer_id <> e2.employer_id"),
+        lambda d: _overlap(d, "a.employer_id <> b.employer_id"),
         "同一人同一险种在两个不同单位的参保期间重叠",
     )
 )
@@ -577,7 +596,7 @@ _R(
         MEDIUM,
         P,
         _person_rule(
-            lambda d: f"{d.matches('p.id_number', ID18)} AND substr(p.id_number, 7, 8) <> {d.ymd('p.birth_date')}",
+            lambda d: f"{d.id18('p.id_number')} AND substr(p.id_number, 7, 8) <> {d.ymd('p.birth_date')}",
             lambda d: f"'登记出生日期 ' || {d.text('p.birth_date')} || ' 与社会保障号码第7–14位不符：' || {_who(d)}",
         ),
     )
@@ -591,7 +610,7 @@ _R(
         P,
         _person_rule(
             lambda d: (
-                f"p.gender IN ('1', '2') AND {d.matches('p.id_number', ID18)} AND "
+                f"p.gender IN ('1', '2') AND {d.id18('p.id_number')} AND "
                 "(CASE WHEN CAST(substr(p.id_number, 17, 1) AS INTEGER) %% 2 = 1 THEN '1' ELSE '2' END) <> p.gender"
             ),
             lambda d: f"'登记性别与社会保障号码第17位（奇数为男、偶数为女）不符：' || {_who(d)}",
