@@ -161,6 +161,16 @@ class Dialect:
             return self.matches(expr, ID18)
         return f"(octet_length({expr}) = 18 AND ltrim({expr}, '0123456789') IN ('', 'X'))"
 
+    @property
+    def materialized(self) -> str:
+        """A CTE computed once (PostgreSQL inlines CTEs referenced once unless told)."""
+        return "MATERIALIZED" if self.pg else ""
+
+    def in_set(self, expr: str, subquery: str) -> str:
+        """`expr` is one of the subquery's values; on PostgreSQL as `= ANY(ARRAY(…))`, so an index on `expr` is used
+        whatever the planner guesses about the subquery's size."""
+        return f"{expr} = ANY(ARRAY({subquery}))" if self.pg else f"{expr} IN ({subquery})"
+
     def mask(self, expr: str) -> str:
         """`core.identifiers.mask_id` in SQL: 110105********002X."""
         if not self.pg:
@@ -303,18 +313,19 @@ def _dup_ids(d: Dialect) -> str:
     """Persons whose 社会保障号码 equals another's after normalisation (full-width, case, spaces, 15 → 18 digits).
 
     Exact duplicates cannot exist (unique constraint), so every duplicate group holds a non-canonical number: take
-    those (one scan with a pattern test), their normalised keys, the canonical persons holding a key (index), and
-    keep the keys held more than once.
+    those (one scan with a cheap form test), their normalised keys, the canonical persons holding one of the keys
+    (looked up through the unique index, the keys passed as one array), and keep the keys held more than once.
     """
     return (
-        f"WITH odd AS (SELECT p.id, {d.norm_id('p.id_number')} AS k FROM {d.person} p "
-        f"WHERE {d.scope('p.agency_id')} AND p.id_number <> '' AND NOT ({d.id18('p.id_number')})), "
-        f"cand AS (SELECT id, k FROM odd UNION SELECT p.id, p.id_number FROM {d.person} p "
-        f"JOIN odd ON p.id_number = odd.k WHERE {d.scope('p.agency_id')}), "
+        f"WITH odd AS {d.materialized} (SELECT p.id, {d.norm_id('p.id_number')} AS k, p.name, p.id_number "
+        f"FROM {d.person} p WHERE {d.scope('p.agency_id')} AND p.id_number <> '' AND NOT {d.id18('p.id_number')}), "
+        "cand AS (SELECT id, k, name, id_number FROM odd UNION "
+        f"SELECT q.id, q.id_number, q.name, q.id_number FROM {d.person} q "
+        f"WHERE {d.in_set('q.id_number', 'SELECT k FROM odd')} AND {d.scope('q.agency_id')}), "
         "dup AS (SELECT k, COUNT(*) AS n FROM cand GROUP BY k HAVING COUNT(*) > 1) "
         f"SELECT c.id AS object_id, '规范化后的社会保障号码 ' || {d.mask('dup.k')} || ' 与其他 ' || "
-        f"{d.text('dup.n - 1')} || ' 人重复：' || {_who(d)} AS detail "
-        f"FROM cand c JOIN dup ON dup.k = c.k JOIN {d.person} p ON p.id = c.id"
+        f"{d.text('dup.n - 1')} || ' 人重复：' || {_who(d, 'c')} AS detail "
+        "FROM cand c JOIN dup ON dup.k = c.k"
     )
 
 
@@ -498,7 +509,9 @@ _R(
         LOW,
         E,
         _employer_rule(
-            lambda d: f"{d.matches('m.uscc', USCC18)} AND substr(m.uscc, 3, 6) NOT IN (SELECT r.code FROM {d.region} r)",
+            lambda d: (
+                f"{d.matches('m.uscc', USCC18)} AND substr(m.uscc, 3, 6) NOT IN (SELECT r.code FROM {d.region} r)"
+            ),
             lambda d: f"'统一社会信用代码第3–8位 ' || substr(m.uscc, 3, 6) || ' 不是行政区划代码：' || {_unit()}",
         ),
     )
