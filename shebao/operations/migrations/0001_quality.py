@@ -11,6 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0008_casekey_unique_without_pattern_index'),
+        ('registration', '0003_person_id_number_unique_without_pattern_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -63,4 +64,10 @@ class Migration(migrations.Migration):
             model_name='qualityfinding',
             index=models.Index(fields=['run', 'rule', 'id'], name='quality_finding_run_rule_idx'),
         ),
-    ]
+        # 1106 overlap rules (YZ01, YZ02): from each ended enrolment, the same person's other enrolments of the type.
+    migrations.RunSQL(
+        "CREATE INDEX IF NOT EXISTS quality_enrolment_person_type_idx "
+        "ON registration_enrolment (person_id, insurance_type_id, start_month)",
+        "DROP INDEX IF EXISTS quality_enrolment_person_type_idx",
+    ),
+]
