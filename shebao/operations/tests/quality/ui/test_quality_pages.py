@@ -89,3 +89,29 @@ def test_clerk_gets_403_and_another_agency_404(client, admin_a, agencies, clerk)
     assert client.get(HOME).status_code == 200
     for name in ("operations:quality-run", "operations:quality-export"):
         assert client.get(reverse(name, args=[run.pk])).status_code == 404
+
+
+class _Grow:
+    """Adds rows up to a total (the query-count helper grows the data twice)."""
+
+    def __init__(self, make):
+        self.make, self.have = make, 0
+
+    def __call__(self, total: int) -> None:
+        while self.have < total:
+            self.make(self.have)
+            self.have += 1
+
+
+def test_pages_issue_no_per_row_queries(client, admin_a, agencies):
+    from shebao.tests.test_query_counts import assert_constant_queries
+
+    login(client, admin_a)
+    assert_constant_queries(lambda: client.get(HOME), _Grow(lambda i: quality_check(actor=admin_a, rules=["WZ01"])))
+    run = QualityRun.objects.order_by("-id").first()
+    url = reverse("operations:quality-run", args=[run.pk])
+
+    def finding(i):
+        QualityFinding.objects.create(run=run, rule="WZ01", object_type="person", object_id=i, detail=f"问题{i}")
+
+    assert_constant_queries(lambda: client.get(url), _Grow(finding))
