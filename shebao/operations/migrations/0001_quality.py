@@ -4,6 +4,26 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+# YX01 (社会保障号码格式或校验位错误) reads only this partial index of the persons whose number is wrong, instead of
+# computing the check digit of every person in the subtree (10 s → 0.1 s at one million persons). The predicate is
+# `Dialect("postgresql").id_ok("id_number")` as written when this migration was made; a test keeps them equal.
+BAD_ID_PREDICATE = (
+    "id_number <> '' AND NOT " + "(CASE WHEN (octet_length(id_number) = 18 AND ltrim(id_number, '0123456789') IN ('', 'X')) THEN substr('10X98765432', ((ascii(substr(id_number, 1, 1)) - 48) * 7 + (ascii(substr(id_number, 2, 1)) - 48) * 9 + (ascii(substr(id_number, 3, 1)) - 48) * 10 + (ascii(substr(id_number, 4, 1)) - 48) * 5 + (ascii(substr(id_number, 5, 1)) - 48) * 8 + (ascii(substr(id_number, 6, 1)) - 48) * 4 + (ascii(substr(id_number, 7, 1)) - 48) * 2 + (ascii(substr(id_number, 8, 1)) - 48) * 1 + (ascii(substr(id_number, 9, 1)) - 48) * 6 + (ascii(substr(id_number, 10, 1)) - 48) * 3 + (ascii(substr(id_number, 11, 1)) - 48) * 7 + (ascii(substr(id_number, 12, 1)) - 48) * 9 + (ascii(substr(id_number, 13, 1)) - 48) * 10 + (ascii(substr(id_number, 14, 1)) - 48) * 5 + (ascii(substr(id_number, 15, 1)) - 48) * 8 + (ascii(substr(id_number, 16, 1)) - 48) * 4 + (ascii(substr(id_number, 17, 1)) - 48) * 2) % 11 + 1, 1) = substr(id_number, 18, 1) ELSE false END)"
+)
+
+
+def _bad_id_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS quality_person_bad_id_idx ON registration_person (id) WHERE {BAD_ID_PREDICATE}",
+            params=None,  # the predicate's % is the modulo operator, not a placeholder
+        )
+
+
+def _drop_bad_id_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP INDEX IF EXISTS quality_person_bad_id_idx")
+
 
 class Migration(migrations.Migration):
 
@@ -65,9 +85,10 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['run', 'rule', 'id'], name='quality_finding_run_rule_idx'),
         ),
         # 1106 overlap rules (YZ01, YZ02): from each ended enrolment, the same person's other enrolments of the type.
-    migrations.RunSQL(
-        "CREATE INDEX IF NOT EXISTS quality_enrolment_person_type_idx "
-        "ON registration_enrolment (person_id, insurance_type_id, start_month)",
-        "DROP INDEX IF EXISTS quality_enrolment_person_type_idx",
-    ),
-]
+        migrations.RunSQL(
+            "CREATE INDEX IF NOT EXISTS quality_enrolment_person_type_idx "
+            "ON registration_enrolment (person_id, insurance_type_id, start_month)",
+            "DROP INDEX IF EXISTS quality_enrolment_person_type_idx",
+        ),
+        migrations.RunPython(_bad_id_index, _drop_bad_id_index),
+    ]

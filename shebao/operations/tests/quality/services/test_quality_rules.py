@@ -132,3 +132,26 @@ def test_normalisation_and_masking_in_sql_agree_with_python():
     ]
     assert _sql_values(lambda d, v: d.norm_id(v), values) == [_py_norm_id(v) for v in values]
     assert _sql_values(lambda d, v: d.mask(v), [eighteen, "12345", ""]) == [mask_id(eighteen), "12***", ""]
+
+
+def test_the_partial_index_of_wrong_numbers_matches_rule_yx01():
+    """The migration's partial index is used by YX01 only while its predicate is the rule's expression."""
+    from importlib import import_module
+
+    migration = import_module("shebao.operations.migrations.0001_quality")
+    d = Dialect("postgresql")
+    assert "id_number <> '' AND NOT " + d.id_ok("id_number").replace("%%", "%") == migration.BAD_ID_PREDICATE
+    assert "p.id_number <> '' AND NOT " + d.id_ok("p.id_number") in QUALITY_RULES["YX01"].query(d)
+
+
+@pytest.mark.django_db
+def test_yx01_reads_the_partial_index_on_postgresql(agencies, admin_a):
+    if connection.vendor != "postgresql":
+        pytest.skip("the partial index exists on PostgreSQL only")
+    d = Dialect("postgresql", [agencies["a"].pk])
+    condition = "p.id_number <> '' AND NOT " + d.id_ok("p.id_number")
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")
+        cur.execute(f"EXPLAIN SELECT p.id FROM {d.person} p WHERE {condition}", {})
+        plan = "\n".join(row[0] for row in cur.fetchall())
+    assert "quality_person_bad_id_idx" in plan, plan
