@@ -12,3 +12,4 @@ def load(ctx) -> None:
         return
     run = quality_check(actor=auditor)
     ctx.lap(f"数据质量检查（{run.total} 条问题记录）")
+    ctx.result.counts["数据质量检查"] = f"{run.total} 条问题记录"
