@@ -43,20 +43,35 @@ _STYLES = f"""{_HEAD}<styleSheet xmlns="{_MAIN}">
 <xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
 </styleSheet>"""
-_CONTENT_TYPES = f"""{_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
+_SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+
+def _content_types(count: int) -> str:
+    sheets = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_SHEET_TYPE}"/>' for i in range(1, count + 1)
+    )
+    return f"""{_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
 <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\
 <Default Extension="xml" ContentType="application/xml"/>\
 <Override PartName="/xl/workbook.xml" \
 ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>\
-<Override PartName="/xl/worksheets/sheet1.xml" \
-ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>\
-<Override PartName="/xl/styles.xml" \
+{sheets}<Override PartName="/xl/styles.xml" \
 ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>"""
+
+
 _ROOT_RELS = f"""{_HEAD}<Relationships xmlns="{_PKG_REL}">\
 <Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>"""
-_WORKBOOK_RELS = f"""{_HEAD}<Relationships xmlns="{_PKG_REL}">\
-<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>\
-<Relationship Id="rId2" Type="{_REL}/styles" Target="styles.xml"/></Relationships>"""
+
+
+def _workbook_rels(count: int) -> str:
+    sheets = "".join(
+        f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+        for i in range(1, count + 1)
+    )
+    return (
+        f'{_HEAD}<Relationships xmlns="{_PKG_REL}">{sheets}'
+        f'<Relationship Id="rId{count + 1}" Type="{_REL}/styles" Target="styles.xml"/></Relationships>'
+    )
 
 
 @dataclass(frozen=True)
@@ -79,6 +94,16 @@ def _cell(ref: str, value: str, style: int) -> str:
     return f'<c r="{ref}" s="{style}" t="inlineStr">{_text(value)}</c>'
 
 
+@dataclass(frozen=True)
+class OutSheet:
+    """One sheet of a written workbook: its name, columns and rows of text (`last_style` for the last column)."""
+
+    name: str
+    columns: Sequence[OutColumn]
+    rows: Iterable[Sequence[str]]
+    last_style: int | None = None
+
+
 def text_sheet(
     sheet: str, columns: Sequence[OutColumn], rows: Iterable[Sequence[str]], *, last_style: int | None = None
 ) -> bytes:
@@ -87,6 +112,32 @@ def text_sheet(
     `rows` must be materialised as a sized sequence or list when the dimension is wanted; `last_style`
     overrides the style of the last column (e.g. REASON in red).
     """
+    return text_workbook([OutSheet(sheet, columns, rows, last_style)])
+
+
+def text_workbook(sheets: Sequence[OutSheet]) -> bytes:
+    """An .xlsx of several sheets (in order), each written as `text_sheet` writes its one sheet."""
+    names = "".join(
+        f'<sheet name="{escape(xml_safe(s.name), {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>'
+        for i, s in enumerate(sheets, start=1)
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        zf.writestr("[Content_Types].xml", _content_types(len(sheets)))
+        zf.writestr("_rels/.rels", _ROOT_RELS)
+        zf.writestr(
+            "xl/workbook.xml", f'{_HEAD}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>{names}</sheets></workbook>'
+        )
+        zf.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(sheets)))
+        zf.writestr("xl/styles.xml", _STYLES)
+        for i, sheet in enumerate(sheets, start=1):
+            with zf.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as member:
+                _write_sheet(member, sheet)
+    return out.getvalue()
+
+
+def _write_sheet(member, sheet: OutSheet) -> None:
+    columns, rows, last_style = sheet.columns, sheet.rows, sheet.last_style
     rows = rows if isinstance(rows, list | tuple) else list(rows)
     letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
     plain = [TEXT if c.text else GENERAL for c in columns]
@@ -98,38 +149,24 @@ def text_sheet(
         for i, c in enumerate(columns, start=1)
     )
     header = "".join(_cell(f"{letter}1", c.label, HEADER) for letter, c in zip(letters, columns, strict=True))
-    name = escape(xml_safe(sheet), {'"': "&quot;"})
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        zf.writestr("_rels/.rels", _ROOT_RELS)
-        zf.writestr(
-            "xl/workbook.xml",
-            f'{_HEAD}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>'
-            f'<sheet name="{name}" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        )
-        zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        zf.writestr("xl/styles.xml", _STYLES)
-        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
-            member.write(
-                (
-                    f'{_HEAD}<worksheet xmlns="{_MAIN}"><dimension ref="A1:{letters[-1]}{len(rows) + 1}"/>'
-                    '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
-                    'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
-                    f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>'
-                    f'<row r="1">{header}</row>'
-                ).encode()
-            )
-            chunk: list[str] = []
-            for number, values in enumerate(rows, start=2):
-                cells = []
-                for idx, value in enumerate(values):
-                    if value:
-                        style = quoted[idx] if value.startswith(FORMULA_START) else plain[idx]
-                        cells.append(_cell(f"{letters[idx]}{number}", value, style))
-                chunk.append(f'<row r="{number}">{"".join(cells)}</row>')
-                if len(chunk) >= 2000:
-                    member.write("".join(chunk).encode())
-                    chunk = []
-            member.write(("".join(chunk) + "</sheetData></worksheet>").encode())
-    return out.getvalue()
+    member.write(
+        (
+            f'{_HEAD}<worksheet xmlns="{_MAIN}"><dimension ref="A1:{letters[-1]}{len(rows) + 1}"/>'
+            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+            'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+            f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>'
+            f'<row r="1">{header}</row>'
+        ).encode()
+    )
+    chunk: list[str] = []
+    for number, values in enumerate(rows, start=2):
+        cells = []
+        for idx, value in enumerate(values):
+            if value:
+                style = quoted[idx] if value.startswith(FORMULA_START) else plain[idx]
+                cells.append(_cell(f"{letters[idx]}{number}", value, style))
+        chunk.append(f'<row r="{number}">{"".join(cells)}</row>')
+        if len(chunk) >= 2000:
+            member.write("".join(chunk).encode())
+            chunk = []
+    member.write(("".join(chunk) + "</sheetData></worksheet>").encode())

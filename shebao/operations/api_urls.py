@@ -4,7 +4,7 @@ from django.urls import re_path
 
 from shebao.core.api import NotFoundApi
 
-from .apis import backup, emergency, rectification, security, signing, sysadmin
+from .apis import backup, emergency, quality, rectification, security, signing, sysadmin
 
 urlpatterns: list = [
     *signing.urlpatterns,
@@ -13,6 +13,7 @@ urlpatterns: list = [
     *emergency.urlpatterns,
     *sysadmin.urlpatterns,
     *rectification.urlpatterns,
+    *quality.urlpatterns,
     # Anything else under these resources (e.g. /admin/users/abc/) is a JSON 404, not Django's HTML page.
-    re_path(r"^(?:admin|rectifications)/", NotFoundApi.as_view(), name="operations-not-found"),
+    re_path(r"^(?:admin|rectifications|quality)/", NotFoundApi.as_view(), name="operations-not-found"),
 ]

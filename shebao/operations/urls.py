@@ -1,6 +1,6 @@
 """Cluster 11 pages (namespace `operations`): each area's views module holds its routes."""
 
-from .views import backup, emergency, rectification, security, signing, sysadmin
+from .views import backup, emergency, quality, rectification, security, signing, sysadmin
 
 urlpatterns: list = [
     *signing.urlpatterns,
@@ -9,4 +9,5 @@ urlpatterns: list = [
     *emergency.urlpatterns,
     *sysadmin.urlpatterns,
     *rectification.urlpatterns,
+    *quality.urlpatterns,
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-AREAS: tuple[str, ...] = ("signing", "security", "emergency", "sysadmin", "rectification")
+AREAS: tuple[str, ...] = ("signing", "security", "emergency", "sysadmin", "rectification", "quality")
 
 
 def load(ctx) -> None:

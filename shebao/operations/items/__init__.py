@@ -4,4 +4,4 @@ Areas (one module each, added as they are built): sysadmin (1105), quality (1106
 signing (111002), emergency (111101–111103).
 """
 
-from . import backup, emergency, rectification, security, signing, sysadmin  # noqa: F401
+from . import backup, emergency, quality, rectification, security, signing, sysadmin  # noqa: F401

@@ -2,6 +2,7 @@
 
 from .backup import BackupRecord, BackupStatus, BackupTrigger  # noqa: F401
 from .emergency import DrillKind, DrillStatus, EmergencyDrill, EmergencyPlan, EmergencyScenario  # noqa: F401
+from .quality import QualityFinding, QualityRun, QualityRunStatus  # noqa: F401
 from .rectification import (  # noqa: F401
     OPEN_RECTIFICATION_STATUSES,
     RectificationSource,

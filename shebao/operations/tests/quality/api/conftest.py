@@ -1,0 +1,3 @@
+"""Fixtures for the quality API tests."""
+
+from shebao.tests.api_fixtures import api, approve  # noqa: F401
