@@ -2,6 +2,12 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
+from importlib import import_module
+
+# The arrears view (0003) reads the ledger tables. SQLite rebuilds a table to alter it and refuses while a view names
+# the table, so the view is dropped first and made again last (on PostgreSQL this only costs a moment).
+ARREARS_VIEW = import_module("shebao.contributions.migrations.0003_collection").ARREARS_VIEW
+DROP_VIEW = "DROP VIEW IF EXISTS contributions_arrearsline"
 
 
 class Migration(migrations.Migration):
@@ -13,6 +19,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunSQL(DROP_VIEW, ARREARS_VIEW),
         migrations.RemoveField(
             model_name='receivable',
             name='batch_run_id',
@@ -73,4 +80,5 @@ class Migration(migrations.Migration):
             model_name='receivable',
             constraint=models.UniqueConstraint(condition=models.Q(('kind', 'settlement')), fields=('reverses',), name='uniq_settlement_reverses'),
         ),
+        migrations.RunSQL(ARREARS_VIEW, DROP_VIEW),
     ]

@@ -2,6 +2,12 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
+from importlib import import_module
+
+# The arrears view (0003) reads the ledger tables. SQLite rebuilds a table to alter it and refuses while a view names
+# the table, so the view is dropped first and made again last (on PostgreSQL this only costs a moment).
+ARREARS_VIEW = import_module("shebao.contributions.migrations.0003_collection").ARREARS_VIEW
+DROP_VIEW = "DROP VIEW IF EXISTS contributions_arrearsline"
 
 
 class Migration(migrations.Migration):
@@ -12,6 +18,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunSQL(DROP_VIEW, ARREARS_VIEW),
         migrations.AlterField(
             model_name='bankrecord',
             name='employer',
@@ -42,4 +49,5 @@ class Migration(migrations.Migration):
             name='receivable',
             field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='contributions.receivable'),
         ),
+        migrations.RunSQL(ARREARS_VIEW, DROP_VIEW),
     ]
