@@ -29,7 +29,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 
 # Static files: `manage.py collectstatic` writes hashed, pre-compressed copies (gzip; brotli when installed) into
 # STATIC_ROOT; WhiteNoise serves them from the gunicorn workers with a far-future, immutable Cache-Control.
-MIDDLEWARE = [  # noqa: F405
+MIDDLEWARE = [
     *MIDDLEWARE[:1],  # noqa: F405  SecurityMiddleware first (HTTPS redirect, HSTS), then the static files
     "whitenoise.middleware.WhiteNoiseMiddleware",
     *MIDDLEWARE[1:],  # noqa: F405
@@ -42,7 +42,10 @@ STORAGES = {
 # A shared cache (Redis) when several server processes run: the calculators' throttle counts live in it.
 if os.environ.get("SHEBAO_CACHE_URL"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["SHEBAO_CACHE_URL"]}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["SHEBAO_CACHE_URL"],
+        }
     }
 
 # Logs to stdout, one line each, ID numbers masked (systemd's journal collects them: `journalctl -u shebao-web`).
