@@ -38,16 +38,21 @@ def _pages_arguments(parser) -> None:
     parser.add_argument("--requests", type=int, default=200, help="每个页面的请求次数")
 
 
-def _run_load(*, n: int, show: bool, users: int, workers: int | None, threads: int | None, no_demo: bool):
+def _run_load(*, n: int, show: bool, users: int, workers, threads, no_demo: bool, think_ms: int):
     from .load import run
 
-    return run(n=n, users=max(users, 1), workers=workers, threads=threads, demo=not no_demo, show=show)
+    return run(
+        n=n, users=max(users, 1), workers=workers, threads=threads, demo=not no_demo, think_ms=think_ms, show=show
+    )
 
 
 def _load_arguments(parser) -> None:
     parser.add_argument("--users", type=int, default=50, help="并发经办会话数（每个会话一名经办员和一名复核员）")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn 进程数（默认 CPU 核数+1）")
     parser.add_argument("--threads", type=int, default=None, help="每个 gunicorn 进程的线程数（默认 4）")
+    parser.add_argument(
+        "--think-ms", type=int, default=1000, help="每个页面之后的阅读停顿（毫秒，±50%%；0 为无停顿的压力测试）"
+    )
     parser.add_argument("--no-demo", action="store_true", help="数据库为空时也不加载演示数据（seed_demo）")
 
 

@@ -7,7 +7,8 @@ What it does (docs/benchmarks.md, "bench load"):
    agency with a fresh random password (distinct users: the login lockout counts per user and address).
 2. `collectstatic` with the production settings into a directory of its own, then gunicorn with
    `deploy/gunicorn.conf.py` and `shebao.settings.production` on a free loopback port, on this database.
-3. For N seconds, `--users` threads each drive one session over real HTTP (`http.client`, keep-alive, cookies,
+3. For N seconds, `--users` threads each drive one session over real HTTP, pausing `--think-ms` (±50 %) after
+   each page as a clerk reading it does (0: no pause, a saturation test) (`http.client`, keep-alive, cookies,
    CSRF tokens from the pages, `X-Forwarded-Proto: https` as nginx sends): log in, then in a loop the dashboard,
    a person search, an employer search, a person's page, the employer's page, the 个人参保登记 (01010201) form and
    its submission, and the approval of that case by the session's reviewer (maker-checker: never the handler).
@@ -204,8 +205,8 @@ class Server:
 class Browser:
     """One user's session: a keep-alive connection, its cookies, and the timings of its requests by page."""
 
-    def __init__(self, port: int, stats: Stats):
-        self.port, self.stats = port, stats
+    def __init__(self, port: int, stats: Stats, pause=lambda: None):
+        self.port, self.stats, self.pause = port, stats, pause
         self.cookies: dict[str, str] = {}
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.origin = f"https://127.0.0.1:{port}"
@@ -236,6 +237,8 @@ class Browser:
             return None
         elapsed = (time.perf_counter() - started) * 1000
         self.stats.record(page, elapsed)
+        if page != "static":
+            self.pause()  # the clerk reads the page (think time, not counted in the latency)
         for header in response.headers.get_all("Set-Cookie") or []:
             for name, morsel in SimpleCookie(header).items():
                 self.cookies[name] = morsel.value
@@ -295,12 +298,13 @@ class Stats:
             self.errors.append(f"{page}: {what}")
 
 
-def _session(port, stats, clerk, reviewer, password, fx, ids, deadline) -> None:
+def _session(port, stats, clerk, reviewer, password, fx, ids, deadline, think: float) -> None:
     """One clerk (and the reviewer who approves the clerk's cases) working until the deadline."""
     import random
 
     rnd = random.Random(clerk)
-    desk, checker = Browser(port, stats), Browser(port, stats)
+    pause = (lambda: time.sleep(think * rnd.uniform(0.5, 1.5))) if think > 0 else (lambda: None)
+    desk, checker = Browser(port, stats, pause), Browser(port, stats, pause)
     if not (desk.login(clerk, password) and checker.login(reviewer, password)):
         return
     employer, people = fx["employer"], fx["people"]
@@ -413,6 +417,7 @@ def run(
     workers: int | None = None,
     threads: int | None = None,
     demo: bool = True,
+    think_ms: int = 1000,
     show: bool = False,
 ) -> BenchResult:
     """Drive `users` concurrent sessions for n seconds against gunicorn on this database; figures and checks."""
@@ -439,7 +444,9 @@ def run(
         deadline = started + n
         pool = [
             threading.Thread(
-                target=_session, args=(server.port, stats, c, r, fx["password"], fx, ids, deadline), daemon=True
+                target=_session,
+                args=(server.port, stats, c, r, fx["password"], fx, ids, deadline, think_ms / 1000),
+                daemon=True,
             )
             for c, r in fx["sessions"]
         ]
@@ -464,6 +471,7 @@ def run(
     overall = percentiles(all_ms)
     extra = {
         "users": users,
+        "think_ms": think_ms,
         "requests": requests,
         "errors": errors,
         "p50_ms": overall["p50"],
