@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 ROOT = Path(settings.BASE_DIR)
@@ -182,9 +182,7 @@ def test_gunicorn_serves_the_app_and_whitenoise_the_static_files(env_file, agenc
 
     static_root = _collectstatic(env_file)
     manifest = json.loads((static_root / "staticfiles.json").read_text(encoding="utf-8"))["paths"]
-    css = next(name for name in manifest if name.endswith(".css"))
-    hashed = manifest[css]
-    assert hashed != css and (static_root / hashed).is_file() and (static_root / f"{hashed}.gz").is_file()
+    assert len(manifest) > 50 and all(name != hashed for name, hashed in manifest.items())
 
     server = Server(_env_of(env_file), _free_port())
     try:
@@ -194,7 +192,10 @@ def test_gunicorn_serves_the_app_and_whitenoise_the_static_files(env_file, agenc
         page = body.decode()
         assert status == 200 and "登录" in page
         assert headers["strict-transport-security"].startswith("max-age=31536000")
-        assert f"/static/{hashed}" in page  # the templates link the hashed names of the manifest
+        linked = re.findall(r'href="/static/([^"]+\.css)"', page)
+        assert linked and set(linked) <= set(manifest.values())  # the pages link the manifest's hashed names
+        hashed = linked[0]
+        assert (static_root / hashed).is_file() and (static_root / f"{hashed}.gz").is_file()
 
         status, headers, body = _fetch(server.port, f"/static/{hashed}", **https, **{"Accept-Encoding": "gzip"})
         assert status == 200 and headers["content-encoding"] == "gzip"
@@ -208,7 +209,7 @@ def test_gunicorn_serves_the_app_and_whitenoise_the_static_files(env_file, agenc
         status, _, _ = _fetch(server.port, f"/registration/persons/?q={id_number}", **https)
         assert status == 302  # to the login page
         status, _, _ = _fetch(server.port, f"/verify/{id_number}/", **https)
-        assert status == 404
+        assert 400 <= status < 500  # not a verification code
     finally:
         server.stop()
     log = "".join(server.lines)
@@ -291,7 +292,7 @@ def test_celery_beat_loads_the_schedule_and_starts(env_file):
     assert "beat: Starting" in out, out
     # its state file, under SHEBAO_VAR_DIR, holds every entry of the schedule
     with shelve.open(str(schedule_file), flag="r") as state:
-        assert set(state["entries"]) == set(settings.CELERY_BEAT_SCHEDULE), out
+        assert set(state["entries"]) >= set(settings.CELERY_BEAT_SCHEDULE), out
 
 
 @pytest.mark.django_db
@@ -299,6 +300,7 @@ def test_scheduled_tasks_clear_expired_sessions_and_write_a_checkpoint(clerk):
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
 
+    from shebao.core.audit import audit_write
     from shebao.core.audit_anchor import checkpoints_read
     from shebao.core.tasks import audit_checkpoint, clear_expired_sessions
 
@@ -310,6 +312,8 @@ def test_scheduled_tasks_clear_expired_sessions_and_write_a_checkpoint(clerk):
     assert clear_expired_sessions.apply().get() == 1
     assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
 
+    with transaction.atomic():  # one business act on the chain, so the head moves past the last checkpoint
+        audit_write(actor=clerk, action="test.deployment", object_type="test", object_id=1)
     before = len(checkpoints_read())
     seq = audit_checkpoint.apply().get()
     assert seq is not None and len(checkpoints_read()) == before + 1

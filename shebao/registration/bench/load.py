@@ -38,7 +38,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
@@ -85,7 +85,10 @@ def _fixture(users: int) -> dict:
             employer = _fresh_employer(agency)
             _enrol(employer, clerk, reviewer, POPULATION)
     password = secrets.token_urlsafe(12)
-    hashed = make_password(password)  # one hash for all the bench users of this run (hashing is slow by design)
+    # One hash for all the bench users of this run (hashing is slow by design), with production's hasher: the
+    # server runs the production settings whatever this process uses (the tests' fast MD5 is not accepted there).
+    hasher = Argon2PasswordHasher()
+    hashed = hasher.encode(password, hasher.salt())
     sessions = []
     for i in range(users):
         pair = []
@@ -310,7 +313,9 @@ def _session(port, stats, clerk, reviewer, password, fx, ids, deadline, think: f
     employer, people = fx["employer"], fx["people"]
     insurances = list(EMPLOYER_TYPES)
     month = f"{today():%Y-%m}"
-    while time.monotonic() < deadline:
+    rounds = 0
+    while rounds == 0 or time.monotonic() < deadline:  # every session completes at least one round
+        rounds += 1
         pk, name, id_number = rnd.choice(people)
         desk.request("dashboard", "GET", "/")
         desk.request("person_search", "GET", "/registration/persons/?" + urlencode({"q": name[:2]}))
@@ -318,7 +323,7 @@ def _session(port, stats, clerk, reviewer, password, fx, ids, deadline, think: f
         desk.request("employer_search", "GET", "/registration/employers/?" + urlencode({"q": employer.name[-4:]}))
         desk.request("person_detail", "GET", f"/registration/persons/{pk}/")
         desk.request("employer_detail", "GET", f"/registration/employers/{employer.pk}/")
-        if time.monotonic() >= deadline:
+        if rounds > 1 and time.monotonic() >= deadline:
             break
         index = ids.take()
         if index is None:
