@@ -64,6 +64,7 @@ from .registration import EMPLOYER_TYPES, _fresh_employer
 AGENCY = ("BENCHLD", "基准负载测试经办机构")
 POPULATION = 200  # employees of the load agency's employer: the searches and detail pages find them
 ITEM = "01010201"
+KEEPALIVE_SECONDS = 5  # gunicorn's keepalive (deploy/gunicorn.conf.py): idle connections are closed after it
 CONFIG = Path(settings.BASE_DIR) / "deploy" / "gunicorn.conf.py"
 _CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _VERSION_INPUT = re.compile(r'action="/cases/(\d+)/approve/"[^>]*>.*?name="version" value="(\d+)"', re.S)
@@ -211,7 +212,8 @@ class Browser:
     def __init__(self, port: int, stats: Stats, pause=lambda: None):
         self.port, self.stats, self.pause = port, stats, pause
         self.cookies: dict[str, str] = {}
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)  # reconnects by itself once closed
+        self.last_used = time.monotonic()
         self.origin = f"https://127.0.0.1:{port}"
 
     def request(self, page: str, method: str, path: str, form: dict | None = None, expect=(200,)):
@@ -228,16 +230,27 @@ class Browser:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["Origin"] = self.origin
             headers["Referer"] = self.origin + path
+        if time.monotonic() - self.last_used > KEEPALIVE_SECONDS - 1:  # the server has closed (or will close) it
+            self.conn.close()
         started = time.perf_counter()
         try:
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                if method != "GET":  # a browser retries only what is safe to repeat
+                    raise
+                self.conn.close()  # a kept-alive connection closed by the server meanwhile: a fresh one, once
+                started = time.perf_counter()
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
             data = response.read()
         except (OSError, http.client.HTTPException) as exc:
             self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
             self.stats.error(page, f"{method} {path}: {type(exc).__name__} {exc}")
             return None
+        finally:
+            self.last_used = time.monotonic()
         elapsed = (time.perf_counter() - started) * 1000
         self.stats.record(page, elapsed)
         if page != "static":
