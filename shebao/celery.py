@@ -9,7 +9,9 @@ by the workers::
 
     celery -A shebao beat --loglevel INFO
 
-(docs/deployment.md: the systemd units shebao-worker and shebao-beat). Django does not import this module (nothing but the workers and the dispatch in `core.batch` needs Celery).
+(docs/deployment.md: the systemd units shebao-worker and shebao-beat).
+
+Django does not import this module (nothing but the workers and the dispatch in `core.batch` needs Celery).
 """
 
 from __future__ import annotations
