@@ -23,6 +23,7 @@ import http.client
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -475,6 +476,7 @@ def run(
         seconds = time.monotonic() - started
     finally:
         server.stop()
+        shutil.rmtree(static_root, ignore_errors=True)
     load_after = os.getloadavg()
     server_errors = [line.strip() for line in server.lines if _SERVER_ERROR.search(line)]
     usernames = [name for pair in fx["sessions"] for name in pair]
