@@ -268,7 +268,7 @@ def _complete(actor, case: Case) -> None:
 
 
 def _lock(case: Case, expected: tuple[str, ...], version: int | None) -> Case:
-    locked = Case.objects.select_for_update().select_related("item", "agency").get(pk=case.pk)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("item", "agency").get(pk=case.pk)
     if version is not None and locked.version != version:
         raise ConflictError("该业务已被他人处理，请刷新后重试")
     if locked.status not in expected:

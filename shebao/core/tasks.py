@@ -11,3 +11,25 @@ def batch_chunk(run_id: int, number: int) -> int:
     from .batch import batch_chunk_execute
 
     return batch_chunk_execute(run_id, number)
+
+
+# -- Scheduled jobs (settings.CELERY_BEAT_SCHEDULE; `celery -A shebao beat` sends them, a worker runs them) ---------
+
+
+@shared_task(name="shebao.core.tasks.clear_expired_sessions", ignore_result=True)
+def clear_expired_sessions() -> int:
+    """Delete the login sessions past their expiry (what `manage.py clearsessions` does); returns how many."""
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted
+
+
+@shared_task(name="shebao.core.tasks.audit_checkpoint", ignore_result=True)
+def audit_checkpoint() -> int | None:
+    """Append a signed checkpoint of the audit chain head to the anchor file (`manage.py audit_checkpoint`)."""
+    from .audit import audit_checkpoint as checkpoint
+
+    point = checkpoint()
+    return point.seq if point is not None else None

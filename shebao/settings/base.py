@@ -8,6 +8,8 @@ from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PACKAGE_DIR = BASE_DIR / "shebao"
+# Writable state of this installation (collected static files, Celery beat's schedule…); /var/lib/shebao in production.
+VAR_DIR = Path(os.environ.get("SHEBAO_VAR_DIR", BASE_DIR / "var"))
 
 SECRET_KEY = os.environ.get("SHEBAO_SECRET_KEY", "dev-insecure-key-change-me-in-production")
 DEBUG = False
@@ -117,7 +119,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(os.environ.get("SHEBAO_STATIC_ROOT", VAR_DIR / "static"))  # filled by `collectstatic`
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("SHEBAO_MEDIA_ROOT", BASE_DIR / "var" / "media"))
 
@@ -174,6 +176,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # one chunk at a time per worker process:
 CELERY_TASK_IGNORE_RESULT = True  # progress is read from the database, not from a result backend
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Scheduled jobs (`celery -A shebao beat`, docs/deployment.md): a plain dict, so each area adds its own entries
+# (`CELERY_BEAT_SCHEDULE["name"] = {"task": ..., "schedule": seconds}`). Beat only sends the tasks: a worker on
+# SHEBAO_BATCH_QUEUE runs them. Beat's state (last run times) is a file under SHEBAO_VAR_DIR.
+CELERY_BEAT_SCHEDULE = {
+    "clear-expired-sessions": {"task": "shebao.core.tasks.clear_expired_sessions", "schedule": 3600.0},
+    "audit-checkpoint": {"task": "shebao.core.tasks.audit_checkpoint", "schedule": 300.0},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(Path(os.environ.get("SHEBAO_BEAT_SCHEDULE_FILE", VAR_DIR / "celerybeat-schedule")))
 
 # 1109 数据备份 (docs/operations-backup.md): backups and their SHA-256 manifests go to SHEBAO_BACKUP_DIR; the scheduled
 # backup keeps the newest SHEBAO_BACKUP_KEEP; SHEBAO_BACKUP_KEY (env only, never in the repository) encrypts them
