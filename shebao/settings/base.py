@@ -277,6 +277,8 @@ SPECTACULAR_SETTINGS = {
         "BatchStatusEnum": "shebao.core.batch_models.BatchStatus",
         "PersonCategoryEnum": "shebao.registration.choices.PersonCategory",
         "CalculatorCategoryEnum": "shebao.rules.calculators.CATEGORY_CHOICES",
+        "DrillKindEnum": "shebao.operations.models.emergency.DrillKind",
+        "QualityRunStatusEnum": "shebao.operations.models.quality.QualityRunStatus",
     },
 }
 

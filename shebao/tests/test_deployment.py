@@ -65,6 +65,54 @@ def _database_url() -> str:
     return f"postgres://{auth}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
 
 
+def _agency_signing_material(directory: Path) -> Path:
+    """An agency key and certificate from a CA of its own — not the demo CA, as a production host has."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name(
+            [x509.NameAttribute(NameOID.COMMON_NAME, cn), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "部署测试 CA")]
+        )
+
+    now = dt.datetime.now(dt.UTC)
+    ca_key, key = rsa.generate_private_key(65537, 2048), rsa.generate_private_key(65537, 2048)
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("部署测试根 CA"))
+        .issuer_name(name("部署测试根 CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name("杭州市社会保险管理服务中心"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    directory.mkdir(parents=True, mode=0o700)
+    pem = serialization.Encoding.PEM
+    (directory / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (directory / "agency.pem").write_bytes(cert.public_bytes(pem))
+    key_file = directory / "agency.key"
+    key_file.write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    key_file.chmod(0o600)
+    return directory
+
+
 @pytest.fixture
 def env_file(tmp_path) -> Path:
     """deploy/shebao.env.example with this machine's database and temporary directories (secrets stay as given)."""
@@ -80,6 +128,8 @@ def env_file(tmp_path) -> Path:
         SHEBAO_BROKER_URL="memory://",
         SHEBAO_CACHE_URL="",
         SHEBAO_ALLOWED_HOSTS="127.0.0.1,localhost,shebao.example.gov.cn",
+        SHEBAO_SIGNING_DIR=str(_agency_signing_material(var / "signing")),
+        SHEBAO_BACKUP_DIR=str(var / "backups"),
     )
     path = tmp_path / "shebao.env"
     path.write_text("".join(f"{k}={v}\n" for k, v in values.items()), encoding="utf-8")
@@ -265,6 +315,7 @@ def test_celery_beat_loads_the_schedule_and_starts(env_file):
 
     schedule = app.conf.beat_schedule
     assert schedule == settings.CELERY_BEAT_SCHEDULE
+    app.loader.import_default_modules()  # what a worker does when it starts: the apps' tasks modules
     for entry in schedule.values():
         assert entry["task"] in app.tasks  # every scheduled task is registered with the workers' app
     env = _env_of(env_file)
