@@ -46,5 +46,6 @@ def activity_record(user, kind: str, *, what: str = "", count: int = 1) -> None:
     if what:
         ActivitySample.objects.create(user_id=user.pk, kind=kind[:20], what=_masked(what))
         # Keep the newest samples only (one indexed delete, rarely matching anything).
-        stale = ActivitySample.objects.filter(user_id=user.pk).order_by("-at", "-id")[SAMPLES_PER_USER:].values("id")
+        newest_first = ActivitySample.objects.filter(user_id=user.pk).order_by("-at", "-id")
+        stale = newest_first.values_list("id", flat=True)[SAMPLES_PER_USER:]
         ActivitySample.objects.filter(id__in=list(stale[:100])).delete()

@@ -138,7 +138,7 @@ def test_the_partial_index_of_wrong_numbers_matches_rule_yx01():
     """The migration's partial index is used by YX01 only while its predicate is the rule's expression."""
     from importlib import import_module
 
-    migration = import_module("shebao.operations.migrations.0001_quality")
+    migration = import_module("shebao.operations.migrations.0005_quality")
     d = Dialect("postgresql")
     assert "id_number <> '' AND NOT " + d.id_ok("id_number").replace("%%", "%") == migration.BAD_ID_PREDICATE
     assert "p.id_number <> '' AND NOT " + d.id_ok("p.id_number") in QUALITY_RULES["YX01"].query(d)
